@@ -1,0 +1,6 @@
+// Every CLI command module, in help order. A module exports `register(program)`.
+import type { Command } from "commander";
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commandModules: RegisterCommand[] = [];
