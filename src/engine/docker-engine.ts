@@ -1,0 +1,272 @@
+// The one ContainerEngine implementation: a Docker-API engine through dockerode (Docker,
+// balenaEngine, Podman's Docker socket). dockerode types stay inside this file.
+import type Docker from "dockerode";
+import { pack } from "tar-fs";
+import { EvError } from "../errors.ts";
+import type { BuildSpec, NetworkSpec, VolumeSpec } from "../release/types.ts";
+import { containerPlan, type ContainerPlan } from "./container-config.ts";
+import { engineError, isStatus } from "./engine-errors.ts";
+import { dockerignoreFilter } from "./dockerignore.ts";
+import { LABEL, managedLabels } from "./labels.ts";
+import { networkName, volumeName } from "./names.ts";
+import { followJsonStream } from "./json-stream.ts";
+import { toContainerState } from "./inspect.ts";
+import type {
+  ContainerEngine,
+  CreateContainerRequest,
+  EngineEvent,
+  EngineSnapshot,
+  ProgressSink,
+} from "./types.ts";
+
+export class DockerEngine implements ContainerEngine {
+  private readonly docker: Docker;
+
+  constructor(docker: Docker) {
+    this.docker = docker;
+  }
+
+  async ping(): Promise<void> {
+    await this.call("ping", () => this.docker.ping());
+  }
+
+  async snapshot(app: string): Promise<EngineSnapshot> {
+    const labelFilter = [`${LABEL.managed}=true`, `${LABEL.app}=${app}`];
+    const [list, images, networks, volumes] = await Promise.all([
+      this.call("list containers", () =>
+        this.docker.listContainers({ all: true, filters: { label: labelFilter } }),
+      ),
+      this.call("list images", () => this.docker.listImages()),
+      this.call("list networks", () =>
+        this.docker.listNetworks({ filters: { label: labelFilter } }),
+      ),
+      this.call("list volumes", () => this.docker.listVolumes({ filters: { label: labelFilter } })),
+    ]);
+    const inspected = await Promise.all(
+      list.map((c) =>
+        this.docker
+          .getContainer(c.Id)
+          .inspect()
+          .catch((e: unknown) => (isStatus(e, 404) ? undefined : Promise.reject(e))),
+      ),
+    );
+    return {
+      containers: inspected.filter((c) => c !== undefined).map(toContainerState),
+      images: images.map((i) => ({
+        id: i.Id,
+        refs: (i.RepoTags ?? []).filter((t) => t !== "<none>:<none>"),
+      })),
+      networks: networks.map((n) => ({ name: n.Name, id: n.Id, app: n.Labels?.[LABEL.app] ?? "" })),
+      volumes: (volumes.Volumes ?? []).map((v) => ({
+        name: v.Name,
+        app: v.Labels?.[LABEL.app] ?? "",
+      })),
+    };
+  }
+
+  async pullImage(ref: string, progress: ProgressSink, signal?: AbortSignal): Promise<void> {
+    const stream = await this.call(`pull ${ref}`, () =>
+      this.docker.pull(ref, { abortSignal: signal }),
+    );
+    await followJsonStream(stream, (msg) => {
+      if (msg.error) throw new EvError("EV_IMAGE_FETCH_FAILED", `pull ${ref}: ${msg.error}`);
+      const detail = msg.progressDetail;
+      progress({
+        phase: "pull",
+        subject: ref,
+        detail: msg.status,
+        current: detail?.current,
+        total: detail?.total,
+      });
+    });
+  }
+
+  async buildImage(
+    ref: string,
+    build: BuildSpec,
+    progress: ProgressSink,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const ignore = await dockerignoreFilter(build.context);
+    const context = pack(build.context, { ignore }) as unknown as NodeJS.ReadableStream;
+    const stream = await this.call(`build ${ref}`, () =>
+      this.docker.buildImage(context, {
+        t: ref,
+        dockerfile: build.dockerfile,
+        buildargs: build.args,
+        target: build.target,
+        labels: build.labels,
+        rm: true,
+        forcerm: true,
+        abortSignal: signal,
+      }),
+    );
+    let step = 0;
+    await followJsonStream(stream, (msg) => {
+      if (msg.error) {
+        throw new EvError(
+          "EV_BUILD_FAILED",
+          `build ${ref} from ${build.context}: ${msg.error.trim()}`,
+          {
+            hint: "fix the Dockerfile or build context; the running release is unchanged",
+          },
+        );
+      }
+      const line = msg.stream?.trim();
+      if (line?.startsWith("Step "))
+        progress({ phase: "build", subject: ref, detail: line, current: ++step });
+    });
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    await this.docker
+      .getImage(ref)
+      .remove()
+      .catch((e: unknown) => {
+        if (!isStatus(e, 404)) throw engineError(`remove image ${ref}`, e);
+      });
+  }
+
+  async createNetwork(app: string, n: NetworkSpec): Promise<void> {
+    const name = networkName(app, n.name);
+    await this.docker
+      .createNetwork({
+        Name: name,
+        Driver: n.driver,
+        Options: n.driverOpts,
+        Internal: n.internal,
+        CheckDuplicate: true,
+        Labels: { ...n.labels, ...managedLabels(app) },
+        ...(n.ipam?.subnet
+          ? {
+              IPAM: {
+                Driver: "default",
+                Config: [{ Subnet: n.ipam.subnet, Gateway: n.ipam.gateway }],
+              },
+            }
+          : {}),
+      })
+      .catch((e: unknown) => {
+        if (!isStatus(e, 409)) throw engineError(`create network ${name}`, e);
+      });
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await this.docker
+      .getNetwork(name)
+      .remove()
+      .catch((e: unknown) => {
+        if (!isStatus(e, 404)) throw engineError(`remove network ${name}`, e);
+      });
+  }
+
+  async createVolume(app: string, v: VolumeSpec): Promise<void> {
+    const name = volumeName(app, v.name);
+    await this.call(`create volume ${name}`, () =>
+      this.docker.createVolume({
+        Name: name,
+        Driver: v.driver,
+        DriverOpts: v.driverOpts,
+        Labels: { ...v.labels, ...managedLabels(app) },
+      }),
+    );
+  }
+
+  async createContainer(req: CreateContainerRequest): Promise<string> {
+    const plan: ContainerPlan = containerPlan(req);
+    try {
+      const c = await this.docker.createContainer(plan.options);
+      return c.id;
+    } catch (e) {
+      // Same name = same config hash: an earlier run (maybe killed) created it already.
+      if (isStatus(e, 409)) return (await this.docker.getContainer(plan.name).inspect()).Id;
+      throw engineError(`create container ${plan.name}`, e);
+    }
+  }
+
+  async startContainer(id: string, networks: CreateContainerRequest | undefined): Promise<void> {
+    const c = this.docker.getContainer(id);
+    if (networks) {
+      // Connect the networks create could not attach (one per create on API 1.41). Done at
+      // start so a create interrupted between the two calls is completed, not duplicated.
+      const info = await this.call(`inspect ${id}`, () => c.inspect());
+      const attached = new Set(Object.keys(info.NetworkSettings.Networks ?? {}));
+      for (const n of containerPlan(networks).extraNetworks) {
+        if (attached.has(n.name)) continue;
+        await this.call(`connect ${info.Name} to ${n.name}`, () =>
+          this.docker.getNetwork(n.name).connect({
+            Container: id,
+            EndpointConfig: {
+              Aliases: n.aliases,
+              ...(n.ipv4Address ? { IPAMConfig: { IPv4Address: n.ipv4Address } } : {}),
+            },
+          }),
+        );
+      }
+    }
+    await c.start().catch((e: unknown) => {
+      if (!isStatus(e, 304)) throw engineError(`start container ${id}`, e);
+    });
+  }
+
+  async stopContainer(id: string, graceMs: number): Promise<void> {
+    await this.docker
+      .getContainer(id)
+      .stop({ t: Math.ceil(graceMs / 1000) })
+      .catch((e: unknown) => {
+        if (!isStatus(e, 304) && !isStatus(e, 404)) throw engineError(`stop container ${id}`, e);
+      });
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    // v: anonymous volumes go with their container (they would only fill the disk);
+    // named volumes are never removed here.
+    await this.docker
+      .getContainer(id)
+      .remove({ force: true, v: true })
+      .catch((e: unknown) => {
+        if (!isStatus(e, 404)) throw engineError(`remove container ${id}`, e);
+      });
+  }
+
+  async watchEvents(
+    onEvent: (e: EngineEvent) => void,
+    onError: (e: Error) => void,
+  ): Promise<() => void> {
+    const stream = (await this.call("watch events", () =>
+      this.docker.getEvents({ filters: { label: [`${LABEL.managed}=true`] } }),
+    )) as NodeJS.ReadableStream & { destroy(): void };
+    let buffered = "";
+    stream.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (!line) continue;
+        const raw = JSON.parse(line) as {
+          Type: string;
+          Action: string;
+          Actor: { ID: string; Attributes?: Record<string, string> };
+        };
+        onEvent({
+          type: raw.Type,
+          action: raw.Action,
+          id: raw.Actor.ID,
+          labels: raw.Actor.Attributes ?? {},
+        });
+      }
+    });
+    stream.on("error", (e: Error) => onError(e));
+    stream.on("end", () => onError(new Error("engine event stream ended")));
+    return () => stream.destroy();
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw engineError(what, e);
+    }
+  }
+}
