@@ -1,0 +1,39 @@
+// `edgevisor doctor`: diagnose this device in one screen (or JSON). Exit code 0 ok, 1 warn,
+// 2 fail. It only reads: no file, log or cache is written.
+import { existsSync } from "node:fs";
+import { hostname } from "node:os";
+import type { Command } from "commander";
+import { runDoctor } from "../doctor/doctor.ts";
+import { linuxHost } from "../doctor/host.ts";
+import type { DoctorFlagValues } from "../doctor/options.ts";
+import { DOCTOR_FLAGS, resolveDoctorOptions } from "../doctor/options.ts";
+import { renderJson, renderText, textStyleFor } from "../doctor/render.ts";
+import { dockerDiagnosticsFromEnv } from "../engine/docker-diagnostics.ts";
+
+export function registerDoctor(program: Command): void {
+  const cmd = program
+    .command("doctor")
+    .description(
+      "diagnose this device: engine, storage, writes, memory, OOM, core dumps, clock, fleet endpoint, boot config (exit 0 ok, 1 warn, 2 fail)",
+    )
+    .option("--json", "print the report as JSON");
+  for (const f of DOCTOR_FLAGS) {
+    const description = `${f.description} (env ${f.env})`;
+    if (f.repeatable)
+      cmd.option(f.flags, description, (v: string, acc: string[]) => [...acc, v], [] as string[]);
+    else cmd.option(f.flags, description);
+  }
+  cmd.action(async (flags: DoctorFlagValues & { json?: boolean }) => {
+    const env = process.env;
+    const report = await runDoctor({
+      options: resolveDoctorOptions(flags, env, existsSync),
+      engine: dockerDiagnosticsFromEnv(env),
+      host: linuxHost(),
+      hostname: hostname(),
+    });
+    process.stdout.write(
+      flags.json ? renderJson(report) : renderText(report, textStyleFor(process.stdout, env)),
+    );
+    process.exitCode = report.exitCode;
+  });
+}

@@ -1,0 +1,161 @@
+// The doctor's engine reads on dockerode. dockerode's shapes stop here: everything leaves
+// as the doctor's own types (src/doctor/engine-diagnostics.ts). Read-only by construction:
+// ping, info, version, list, inspect and a bounded events query.
+import Docker from "dockerode";
+import type {
+  ContainerDetails,
+  EngineDiagnostics,
+  EngineInfo,
+  OomEvent,
+} from "../doctor/engine-diagnostics.ts";
+
+interface Signalled {
+  abortSignal?: AbortSignal;
+}
+
+/** The calls we make, with the abortSignal option dockerode accepts but does not type. */
+interface DockerReads {
+  ping(o: Signalled): Promise<unknown>;
+  info(o: Signalled): Promise<RawInfo>;
+  version(o: Signalled): Promise<{ Version?: string; ApiVersion?: string }>;
+}
+
+interface RawInfo {
+  ServerVersion?: string;
+  Driver?: string;
+  DriverStatus?: [string, string][];
+  DockerRootDir?: string;
+  OperatingSystem?: string;
+  KernelVersion?: string;
+}
+
+interface RawInspect {
+  State?: { Running?: boolean; Pid?: number; OOMKilled?: boolean };
+  HostConfig?: { Memory?: number; Ulimits?: { Name: string; Soft: number; Hard: number }[] | null };
+}
+
+const INSPECT_CONCURRENCY = 8;
+
+/** A Docker client for DOCKER_HOST as given in `env` (unix:// only is treated as local). */
+export function dockerDiagnosticsFromEnv(
+  env: Record<string, string | undefined>,
+): EngineDiagnostics {
+  const host = env.DOCKER_HOST || "unix:///var/run/docker.sock";
+  if (host.startsWith("unix://")) {
+    const socketPath = host.slice("unix://".length);
+    return dockerDiagnostics(new Docker({ socketPath }), { local: true, address: host });
+  }
+  // tcp:// and ssh:// engines: dockerode reads DOCKER_HOST / DOCKER_CERT_PATH itself.
+  return dockerDiagnostics(new Docker(), { local: false, address: host });
+}
+
+export function dockerDiagnostics(
+  docker: Docker,
+  where: { local: boolean; address: string },
+): EngineDiagnostics {
+  const reads = docker as unknown as DockerReads;
+  return {
+    local: where.local,
+    address: where.address,
+
+    async ping(signal) {
+      await reads.ping({ abortSignal: signal });
+    },
+
+    async info(signal): Promise<EngineInfo> {
+      const [info, version] = await Promise.all([
+        reads.info({ abortSignal: signal }),
+        reads.version({ abortSignal: signal }),
+      ]);
+      const backing = info.DriverStatus?.find(([k]) => k === "Backing Filesystem")?.[1];
+      return {
+        version: info.ServerVersion ?? version.Version ?? "unknown",
+        apiVersion: version.ApiVersion ?? "unknown",
+        storageDriver: info.Driver ?? "unknown",
+        ...(backing ? { backingFilesystem: backing } : {}),
+        dataRoot: info.DockerRootDir ?? "/var/lib/docker",
+        operatingSystem: info.OperatingSystem ?? "unknown",
+        kernelVersion: info.KernelVersion ?? "unknown",
+      };
+    },
+
+    async containers(signal): Promise<ContainerDetails[]> {
+      const list = await docker.listContainers({ all: true, size: true, abortSignal: signal });
+      const details = await mapLimited(list, INSPECT_CONCURRENCY, async (c) => {
+        const name = (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, "");
+        let inspect: RawInspect;
+        try {
+          const container = docker.getContainer(c.Id) as unknown as {
+            inspect(o: Signalled): Promise<RawInspect>;
+          };
+          inspect = await container.inspect({ abortSignal: signal });
+        } catch (e) {
+          // Removed between list and inspect: it is not there any more.
+          if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+          throw e;
+        }
+        const core = inspect.HostConfig?.Ulimits?.find((u) => u.Name === "core");
+        const running = inspect.State?.Running ?? c.State === "running";
+        const pid = inspect.State?.Pid;
+        return {
+          id: c.Id,
+          name,
+          labels: c.Labels ?? {},
+          running,
+          ...(running && pid ? { pid } : {}),
+          memoryLimitBytes: inspect.HostConfig?.Memory ?? 0,
+          oomKilled: inspect.State?.OOMKilled ?? false,
+          ...(core ? { coreUlimit: { soft: core.Soft, hard: core.Hard } } : {}),
+          sizeRwBytes: (c as { SizeRw?: number }).SizeRw ?? 0,
+        } satisfies ContainerDetails;
+      });
+      return details.filter((d) => d !== undefined);
+    },
+
+    async oomEvents(since, until, signal): Promise<OomEvent[]> {
+      const stream = await docker.getEvents({
+        since: Math.floor(since.getTime() / 1000),
+        until: Math.ceil(until.getTime() / 1000),
+        filters: { type: ["container"], event: ["oom"] },
+        abortSignal: signal,
+      } as Docker.GetEventsOptions);
+      const events: OomEvent[] = [];
+      let buffered = "";
+      for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+        buffered += chunk.toString();
+        const lines = buffered.split("\n");
+        buffered = lines.pop() ?? "";
+        for (const line of lines) if (line.trim()) events.push(toOomEvent(line));
+      }
+      if (buffered.trim()) events.push(toOomEvent(buffered));
+      return events;
+    },
+  };
+}
+
+function toOomEvent(line: string): OomEvent {
+  const e = JSON.parse(line) as {
+    id?: string;
+    time?: number;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+  };
+  const id = e.Actor?.ID ?? e.id ?? "";
+  return {
+    containerId: id,
+    name: e.Actor?.Attributes?.name ?? id.slice(0, 12),
+    at: new Date((e.time ?? 0) * 1000),
+  };
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
