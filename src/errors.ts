@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   EV_BUILD_FAILED: { exit: 5, http: 500 },
   EV_UPDATE_LOCKED: { exit: 6, http: 423 },
   EV_TIMEOUT: { exit: 7, http: 504 },
+  EV_ABORTED: { exit: 130, http: 409 },
   EV_STATE_CORRUPT: { exit: 8, http: 500 },
   EV_DELTA_INVALID: { exit: 9, http: 400 },
   EV_DELTA_BASE_MISSING: { exit: 9, http: 409 },

@@ -1,7 +1,15 @@
 // Every CLI command module, in help order. A module exports `register(program)`.
 import type { Command } from "commander";
+import { registerApply } from "./apply.ts";
 import { registerDoctor } from "./doctor.ts";
+import { registerRun } from "./run.ts";
+import { registerStatus } from "./status.ts";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commandModules: RegisterCommand[] = [registerDoctor];
+export const commandModules: RegisterCommand[] = [
+  registerApply,
+  registerRun,
+  registerStatus,
+  registerDoctor,
+];

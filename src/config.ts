@@ -1,0 +1,65 @@
+// The agent's configuration: one table from which CLI flags, environment variables and
+// defaults are derived, so they cannot drift apart. `env` is a parameter, never read deep
+// inside the code.
+import type { Command } from "commander";
+
+export interface AgentConfig {
+  /** Where the agent persists its state (target, current release). On flash: written rarely. */
+  stateDir: string;
+  /** Root of the per-service update-lock directories; tmpfs on a device (no flash writes). */
+  lockDir: string;
+  /** The engine's socket, unix://PATH (or a plain path). */
+  dockerHost: string;
+}
+
+interface OptionSpec {
+  key: keyof AgentConfig;
+  flag: string;
+  env: string;
+  describe: string;
+  fallback: (env: NodeJS.ProcessEnv) => string;
+}
+
+export const CONFIG_OPTIONS: readonly OptionSpec[] = [
+  {
+    key: "stateDir",
+    flag: "--state-dir <dir>",
+    env: "EDGEVISOR_STATE_DIR",
+    describe: "where the agent keeps its state",
+    fallback: () => "/var/lib/edgevisor",
+  },
+  {
+    key: "lockDir",
+    flag: "--lock-dir <dir>",
+    env: "EDGEVISOR_LOCK_DIR",
+    describe: "root of the services' update-lock directories (tmpfs)",
+    fallback: () => "/run/edgevisor/locks",
+  },
+  {
+    key: "dockerHost",
+    flag: "--docker-host <url>",
+    env: "DOCKER_HOST",
+    describe: "engine socket (unix:///path)",
+    fallback: () => "unix:///var/run/docker.sock",
+  },
+];
+
+export function addConfigOptions(cmd: Command): Command {
+  for (const o of CONFIG_OPTIONS) cmd.option(o.flag, `${o.describe} (env ${o.env})`);
+  return cmd;
+}
+
+export function resolveConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): AgentConfig {
+  const out = {} as AgentConfig;
+  for (const o of CONFIG_OPTIONS) {
+    const flag = flags[o.key];
+    out[o.key] = typeof flag === "string" && flag ? flag : (env[o.env] ?? o.fallback(env));
+  }
+  return out;
+}
+
+export function socketPathOf(dockerHost: string): string {
+  if (dockerHost.startsWith("unix://")) return dockerHost.slice("unix://".length);
+  if (dockerHost.startsWith("/")) return dockerHost;
+  throw new Error(`only unix sockets are supported for the engine, got ${dockerHost}`);
+}

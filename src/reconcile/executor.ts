@@ -1,0 +1,161 @@
+// Runs one pass of planned steps on the engine. One handler per action (the mapped type
+// makes a missing handler a compile error). Consecutive fetches run side by side; every
+// other step runs alone, and a newer target (the abort signal) stops the pass between steps.
+import { EvError } from "../errors.ts";
+import type { ContainerEngine, ProgressSink } from "../engine/types.ts";
+import type { Release, ServiceSpec } from "../release/types.ts";
+import type { LockDirs } from "./locks.ts";
+import { describeStep, type Action, type Step, type StepOf } from "./steps.ts";
+
+export interface ExecutorDeps {
+  engine: ContainerEngine;
+  locks: LockDirs;
+  progress: ProgressSink;
+  /** Called around every step; the crash tests kill the process here. No-op in production. */
+  faultPoint: (where: string) => void;
+  /** Persist the step in flight (undefined when the pass is over). */
+  recordInFlight: (step: string | undefined) => Promise<void>;
+  /** Step lifecycle, for progress output. */
+  onStep: (e: {
+    step: Step;
+    description: string;
+    phase: "start" | "done" | "failed";
+    error?: Error;
+  }) => void;
+  /** How a missing image is fetched; the default pulls or builds. Deltas plug in here. */
+  fetchImage?: (service: ServiceSpec, progress: ProgressSink, signal: AbortSignal) => Promise<void>;
+}
+
+export interface PassContext {
+  release: Release;
+  force: boolean;
+  signal: AbortSignal;
+}
+
+type Handlers = { [A in Action]: (step: StepOf<A>, ctx: PassContext) => Promise<void> };
+
+export class Executor {
+  private readonly deps: ExecutorDeps;
+  private readonly handlers: Handlers;
+  /** Containers the executor restarted: id → restarts so far, for the backoff. */
+  readonly restarts = new Map<string, { count: number; last: number }>();
+
+  constructor(deps: ExecutorDeps) {
+    this.deps = deps;
+    this.handlers = this.makeHandlers();
+  }
+
+  async runPass(steps: Step[], ctx: PassContext): Promise<void> {
+    try {
+      for (let i = 0; i < steps.length;) {
+        if (ctx.signal.aborted) throw aborted();
+        const batch =
+          steps[i]!.action === "fetchImage"
+            ? takeWhile(steps, i, (s) => s.action === "fetchImage")
+            : [steps[i]!];
+        await Promise.all(batch.map((s) => this.runStep(s, ctx)));
+        i += batch.length;
+      }
+    } finally {
+      await this.deps.recordInFlight(undefined);
+    }
+  }
+
+  private async runStep(step: Step, ctx: PassContext): Promise<void> {
+    const description = describeStep(step);
+    this.deps.faultPoint(`before ${description}`);
+    await this.deps.recordInFlight(description);
+    this.deps.onStep({ step, description, phase: "start" });
+    try {
+      await (this.handlers[step.action] as (s: Step, c: PassContext) => Promise<void>)(step, ctx);
+    } catch (e) {
+      this.deps.onStep({ step, description, phase: "failed", error: e as Error });
+      throw e;
+    }
+    this.deps.onStep({ step, description, phase: "done" });
+    this.deps.faultPoint(`after ${description}`);
+  }
+
+  private makeHandlers(): Handlers {
+    const { engine, locks, progress } = this.deps;
+    return {
+      createNetwork: (s, ctx) => engine.createNetwork(ctx.release.app, s.network),
+      createVolume: (s, ctx) => engine.createVolume(ctx.release.app, s.volume),
+      fetchImage: async (s, ctx) => {
+        if (this.deps.fetchImage) return this.deps.fetchImage(s.service, progress, ctx.signal);
+        if (s.service.build)
+          return engine.buildImage(s.service.image, s.service.build, progress, ctx.signal);
+        this.deps.faultPoint(`during pull ${s.service.image}`);
+        return engine.pullImage(s.service.image, progress, ctx.signal);
+      },
+      removeContainer: async (s, ctx) => {
+        const release = ctx.force
+          ? async () => {}
+          : await locks.take(ctx.release.app, s.container.service);
+        try {
+          await engine.stopContainer(s.container.id, s.graceMs);
+          this.deps.faultPoint(`between stop and remove of ${s.container.name}`);
+          await engine.removeContainer(s.container.id);
+          if (s.clearHandover) await locks.clearHandover(ctx.release.app, s.container.service);
+        } finally {
+          await release();
+        }
+      },
+      removeImage: async (s) => {
+        // An image another container still uses stays; the engine says so with a conflict.
+        await engine.removeImage(s.image).catch((e: unknown) => {
+          if (!(e instanceof EvError && /conflict|in use|being used/i.test(e.message))) throw e;
+        });
+      },
+      createContainer: async (s, ctx) => {
+        const lockDir = await locks.ensure(ctx.release.app, s.service.name);
+        if (s.clearHandover) await locks.clearHandover(ctx.release.app, s.service.name);
+        await engine.createContainer({
+          release: ctx.release,
+          service: s.service,
+          configHash: s.configHash,
+          lockDir,
+          ...(s.netnsContainerId ? { netnsContainerId: s.netnsContainerId } : {}),
+        });
+      },
+      startContainer: async (s, ctx) => {
+        if (s.restart) {
+          const prev = this.restarts.get(s.container.id);
+          this.restarts.set(s.container.id, { count: (prev?.count ?? 0) + 1, last: Date.now() });
+        }
+        await engine.startContainer(s.container.id, {
+          release: ctx.release,
+          service: s.service,
+          configHash: "",
+          lockDir: locks.dir(ctx.release.app, s.service.name),
+        });
+      },
+      removeNetwork: async (s) => {
+        // A network with endpoints the user attached stays; nothing else depends on it.
+        await engine.removeNetwork(s.name).catch((e: unknown) => {
+          if (!(e instanceof EvError && /active endpoints|in use/i.test(e.message))) throw e;
+        });
+      },
+    };
+  }
+
+  /** Epoch ms before which a restarted container must not be restarted again: 1 s, 2 s … 5 min. */
+  backoffUntil(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [id, r] of this.restarts)
+      out[id] = r.last + Math.min(1000 * 2 ** (r.count - 1), 300_000);
+    return out;
+  }
+}
+
+function takeWhile<T>(items: T[], from: number, pred: (t: T) => boolean): T[] {
+  const out: T[] = [];
+  for (let i = from; i < items.length && pred(items[i]!); i++) out.push(items[i]!);
+  return out;
+}
+
+export function aborted(): EvError {
+  return new EvError("EV_ABORTED", "interrupted by a newer target or shutdown", {
+    hint: "the agent resumes from the engine's state",
+  });
+}
