@@ -109,6 +109,10 @@ export interface ServiceSpec {
   extraHosts: string[];
   init?: boolean;
   readOnly: boolean;
+  /** Allocate a pseudo-TTY (compose `tty`). */
+  tty?: boolean;
+  /** Keep stdin open (compose `stdin_open`). */
+  stdinOpen?: boolean;
   shmSize?: number;
   stopSignal?: string;
   stopGracePeriodMs?: number;

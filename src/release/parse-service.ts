@@ -1,0 +1,315 @@
+// One service: a table from compose field name to the parser that fills the ServiceSpec.
+// Fields not in the table are warnings (known-but-unsupported ones say why).
+import { isScalar, type Node } from "yaml";
+import { applyBalenaLabels } from "./balena-labels.ts";
+import { parseBuild } from "./parse-build.ts";
+import { parseDependsOn, parseRestart } from "./parse-deps.ts";
+import { parseEnvFile, parseEnvironment } from "./parse-env.ts";
+import { parseHealthcheck, readDuration } from "./parse-healthcheck.ts";
+import { parseDevices, parseTmpfs, parseVolumes } from "./parse-mounts.ts";
+import {
+  parseDns,
+  parseExtraHosts,
+  parseNetworkMode,
+  parseServiceNetworks,
+} from "./parse-networking.ts";
+import { parseExpose, parsePorts } from "./parse-ports.ts";
+import type { ParseEnv, Reference, ServiceCtx } from "./service-ctx.ts";
+import { shellSplit } from "./shell-split.ts";
+import { DEFAULT_HANDOVER_TIMEOUT_MS, type ServiceSpec, type Ulimit } from "./types.ts";
+import { BYTE_SIZE_ACCEPTS, parseByteSize } from "./units.ts";
+import { UNSUPPORTED_SERVICE_FIELDS } from "./unsupported.ts";
+import {
+  expected,
+  fail,
+  isNullish,
+  mapEntries,
+  readBool,
+  readInt,
+  readKeyValueList,
+  readKeyValues,
+  readNumber,
+  readString,
+  readStringList,
+  warn,
+  type ReadCtx,
+} from "./yaml-read.ts";
+
+type FieldParser = (s: ServiceCtx, node: Node | null, path: string) => void;
+
+export const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function emptyService(name: string): ServiceSpec {
+  return {
+    name,
+    image: "",
+    environment: {},
+    labels: {},
+    ports: [],
+    expose: [],
+    volumes: [],
+    devices: [],
+    capAdd: [],
+    capDrop: [],
+    privileged: false,
+    networks: {},
+    dependsOn: {},
+    restart: "always",
+    ulimits: {},
+    sysctls: {},
+    dns: [],
+    extraHosts: [],
+    readOnly: false,
+    securityOpt: [],
+    groupAdd: [],
+    updateStrategy: "download-then-kill",
+    handoverTimeoutMs: DEFAULT_HANDOVER_TIMEOUT_MS,
+    features: [],
+  };
+}
+
+function readBytes(ctx: ReadCtx, node: Node | null, path: string): number | undefined {
+  const v = isScalar(node) ? node.value : undefined;
+  const n = typeof v === "string" || typeof v === "number" ? parseByteSize(v) : undefined;
+  if (n === undefined) expected(ctx, node, path, BYTE_SIZE_ACCEPTS);
+  return n;
+}
+
+function readCommand(ctx: ReadCtx, node: Node | null, path: string): string[] | undefined {
+  if (isScalar(node) && typeof node.value === "string") {
+    const split = shellSplit(node.value);
+    if (split.ok) return split.words;
+    fail(ctx, node, path, `cannot split "${node.value}" into words: ${split.error}`);
+    return undefined;
+  }
+  return readStringList(ctx, node, path, { accepts: "a command string or a list of strings" });
+}
+
+function readUlimits(ctx: ReadCtx, node: Node | null, path: string): Record<string, Ulimit> {
+  const out: Record<string, Ulimit> = {};
+  const accepts = "a whole number or {soft, hard}";
+  for (const e of mapEntries(
+    ctx,
+    node,
+    path,
+    "a mapping of limit name to a number or {soft, hard}",
+  ) ?? []) {
+    if (isScalar(e.value)) {
+      const n = readInt(ctx, e.value, e.path, accepts, { min: -1 });
+      if (n !== undefined) out[e.key] = { soft: n, hard: n };
+      continue;
+    }
+    const limit: Partial<Ulimit> = {};
+    for (const f of mapEntries(ctx, e.value, e.path, accepts) ?? []) {
+      if (f.key === "soft" || f.key === "hard")
+        limit[f.key] = readInt(ctx, f.value, f.path, "a whole number", { min: -1 });
+      else warn(ctx, f.keyNode, f.path, "unknown ulimit field, ignored");
+    }
+    if (limit.soft !== undefined && limit.hard !== undefined)
+      out[e.key] = { soft: limit.soft, hard: limit.hard };
+    else if (limit.soft === undefined || limit.hard === undefined)
+      fail(ctx, e.value, e.path, "a ulimit needs both soft and hard");
+  }
+  return out;
+}
+
+function readLogging(s: ServiceCtx, node: Node | null, path: string): void {
+  let driver: string | undefined;
+  let options: Record<string, string> = {};
+  for (const e of mapEntries(s.read, node, path) ?? []) {
+    if (e.key === "driver") driver = readString(s.read, e.value, e.path, "a log driver name");
+    else if (e.key === "options")
+      options = isNullish(e.value) ? {} : (readKeyValues(s.read, e.value, e.path) ?? {});
+    else warn(s.read, e.keyNode, e.path, "unknown logging field, ignored");
+  }
+  s.spec.logging = { driver: driver ?? "json-file", options };
+}
+
+const str =
+  (set: (spec: ServiceSpec, v: string) => void, accepts?: string): FieldParser =>
+  (s, node, path) => {
+    const v = readString(s.read, node, path, accepts);
+    if (v !== undefined) set(s.spec, v);
+  };
+
+const bool =
+  (set: (spec: ServiceSpec, v: boolean) => void): FieldParser =>
+  (s, node, path) => {
+    const v = readBool(s.read, node, path);
+    if (v !== undefined) set(s.spec, v);
+  };
+
+const bytes =
+  (set: (spec: ServiceSpec, v: number) => void): FieldParser =>
+  (s, node, path) => {
+    const v = readBytes(s.read, node, path);
+    if (v !== undefined) set(s.spec, v);
+  };
+
+const list =
+  (set: (spec: ServiceSpec, v: string[]) => void): FieldParser =>
+  (s, node, path) =>
+    set(s.spec, readStringList(s.read, node, path) ?? []);
+
+const FIELDS: Record<string, FieldParser> = {
+  image: (s, node, path) => {
+    s.imageGiven = true;
+    const image = readString(s.read, node, path, "an image reference like repo/name:tag");
+    if (image !== undefined && (image === "" || /\s/.test(image)))
+      expected(s.read, node, path, "an image reference like repo/name:tag");
+    else if (image !== undefined) s.spec.image = image;
+  },
+  build: (s, node, path) => {
+    s.buildNode = node;
+    s.buildPath = path;
+    const build = parseBuild(s, node, path);
+    if (build) s.spec.build = build;
+  },
+  command: (s, node, path) => {
+    const v = readCommand(s.read, node, path);
+    if (v) s.spec.command = v;
+  },
+  entrypoint: (s, node, path) => {
+    const v = readCommand(s.read, node, path);
+    if (v) s.spec.entrypoint = v;
+  },
+  environment: parseEnvironment,
+  env_file: parseEnvFile,
+  labels: (s, node, path) => {
+    const labels = readKeyValueList(s.read, node, path) ?? [];
+    for (const l of labels) s.spec.labels[l.key] = l.value ?? "";
+    applyBalenaLabels(s.read, labels, s.spec);
+  },
+  ports: (s, node, path) => (s.spec.ports = parsePorts(s.read, node, path)),
+  expose: (s, node, path) => (s.spec.expose = parseExpose(s.read, node, path)),
+  volumes: (s, node, path) => s.spec.volumes.push(...parseVolumes(s, node, path)),
+  tmpfs: (s, node, path) => s.spec.volumes.push(...parseTmpfs(s, node, path)),
+  devices: (s, node, path) => (s.spec.devices = parseDevices(s, node, path)),
+  cap_add: list((spec, v) => (spec.capAdd = v)),
+  cap_drop: list((spec, v) => (spec.capDrop = v)),
+  privileged: bool((spec, v) => (spec.privileged = v)),
+  network_mode: (s, node, path) => {
+    const mode = parseNetworkMode(s, node, path);
+    if (mode !== undefined) s.spec.networkMode = mode;
+  },
+  networks: (s, node, path) => {
+    s.hasNetworks = true;
+    s.networksNode = node;
+    s.spec.networks = parseServiceNetworks(s, node, path);
+  },
+  depends_on: parseDependsOn,
+  restart: parseRestart,
+  healthcheck: (s, node, path) => {
+    const check = parseHealthcheck(s.read, node, path);
+    if (check) s.spec.healthcheck = check;
+  },
+  mem_limit: bytes((spec, v) => (spec.memLimit = v)),
+  mem_reservation: bytes((spec, v) => (spec.memReservation = v)),
+  shm_size: bytes((spec, v) => (spec.shmSize = v)),
+  cpus: (s, node, path) => {
+    const v = readNumber(
+      s.read,
+      node,
+      path,
+      'a number of CPUs greater than 0, like 0.5 or "1.5"',
+      (n) => n > 0,
+    );
+    if (v !== undefined) s.spec.cpus = v;
+  },
+  cpu_shares: (s, node, path) => {
+    const v = readInt(s.read, node, path, "a whole number of CPU shares (0 or more)", { min: 0 });
+    if (v !== undefined) s.spec.cpuShares = v;
+  },
+  cpuset: (s, node, path) => {
+    const v = readString(s.read, node, path, 'CPU numbers like "0-2" or "0,1"');
+    if (v !== undefined && /^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) s.spec.cpuset = v;
+    else if (v !== undefined) expected(s.read, node, path, 'CPU numbers like "0-2" or "0,1"');
+  },
+  ulimits: (s, node, path) => (s.spec.ulimits = readUlimits(s.read, node, path)),
+  sysctls: (s, node, path) => (s.spec.sysctls = readKeyValues(s.read, node, path) ?? {}),
+  user: str((spec, v) => (spec.user = v), 'a user like "1000", "app" or "1000:1000"'),
+  working_dir: str((spec, v) => (spec.workingDir = v), "an absolute path"),
+  hostname: str((spec, v) => (spec.hostname = v), "a host name"),
+  dns: (s, node, path) => (s.spec.dns = parseDns(s.read, node, path)),
+  extra_hosts: (s, node, path) => (s.spec.extraHosts = parseExtraHosts(s.read, node, path)),
+  init: bool((spec, v) => (spec.init = v)),
+  read_only: bool((spec, v) => (spec.readOnly = v)),
+  tty: bool((spec, v) => (spec.tty = v)),
+  stdin_open: bool((spec, v) => (spec.stdinOpen = v)),
+  stop_signal: str((spec, v) => (spec.stopSignal = v), 'a signal name like "SIGTERM"'),
+  stop_grace_period: (s, node, path) => {
+    const v = readDuration(s.read, node, path);
+    if (v !== undefined) s.spec.stopGracePeriodMs = v;
+  },
+  logging: readLogging,
+  security_opt: list((spec, v) => (spec.securityOpt = v)),
+  group_add: list((spec, v) => (spec.groupAdd = v)),
+  pid: str((spec, v) => (spec.pid = v), '"host" or "service:<name>"'),
+  ipc: str((spec, v) => (spec.ipc = v), '"host", "private", "shareable" or "service:<name>"'),
+  oom_score_adj: (s, node, path) => {
+    const v = readInt(s.read, node, path, "a whole number from -1000 to 1000", {
+      min: -1000,
+      max: 1000,
+    });
+    if (v !== undefined) s.spec.oomScoreAdj = v;
+  },
+};
+
+export interface ParsedService {
+  spec: ServiceSpec;
+  refs: Reference[];
+  buildNode?: Node | null;
+  buildPath?: string;
+}
+
+/** Parse one service mapping. `keyNode` is the service's name in the file. */
+export function parseService(
+  read: ReadCtx,
+  env: ParseEnv,
+  name: string,
+  keyNode: Node,
+  node: Node | null,
+  path: string,
+): ParsedService {
+  const s: ServiceCtx = {
+    read,
+    env,
+    spec: emptyService(name),
+    refs: [],
+    envFileVars: {},
+    environment: {},
+    hasNetworks: false,
+    imageGiven: false,
+  };
+  if (!SERVICE_NAME.test(name))
+    fail(read, keyNode, path, "a service name may only use letters, digits, '_', '.' and '-'");
+  for (const e of mapEntries(read, node, path, "a mapping of service settings") ?? []) {
+    const parser = FIELDS[e.key];
+    if (parser) {
+      if (!isNullish(e.value)) parser(s, e.value, e.path);
+    } else if (!e.key.startsWith("x-")) {
+      const why = UNSUPPORTED_SERVICE_FIELDS[e.key];
+      warn(read, e.keyNode, e.path, why ? `not supported: ${why}` : "unknown field, ignored");
+    }
+  }
+  finish(s, keyNode, path);
+  return { spec: s.spec, refs: s.refs, buildNode: s.buildNode, buildPath: s.buildPath };
+}
+
+function finish(s: ServiceCtx, keyNode: Node, path: string): void {
+  s.spec.environment = { ...s.envFileVars, ...s.environment };
+  if (!s.imageGiven && s.buildNode === undefined) {
+    fail(s.read, keyNode, path, "a service needs `image` or `build`");
+  }
+  if (s.spec.networkMode !== undefined && s.hasNetworks) {
+    fail(
+      s.read,
+      s.networksNode ?? keyNode,
+      `${path}.networks`,
+      "`networks` cannot be combined with `network_mode`",
+    );
+  }
+  if (s.spec.networkMode === undefined && !s.hasNetworks) {
+    s.spec.networks = { default: { aliases: [] } };
+  }
+}
