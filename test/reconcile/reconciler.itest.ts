@@ -274,3 +274,83 @@ describe("reconciler on the real engine", () => {
     }
   });
 });
+
+describe("container configuration on the real engine", () => {
+  test("the engine runs a service with what its compose fields ask for", async () => {
+    const app = uniqueName("ev-fields");
+    const agent = await testAgent();
+    try {
+      const web = service("web", {
+        image: base,
+        command: sleeper,
+        environment: { GREETING: "hello" },
+        labels: { "com.example.role": "front" },
+        ports: [{ target: 8080, published: 0, hostIp: "127.0.0.1", protocol: "tcp" }],
+        volumes: [dataVolume, { type: "tmpfs", target: "/cache", sizeBytes: 4 << 20 }],
+        capAdd: ["NET_RAW"],
+        capDrop: ["MKNOD"],
+        networks: { front: { aliases: ["www"] }, back: { aliases: [] } },
+        memLimit: 48 << 20,
+        cpus: 0.5,
+        ulimits: { core: { soft: 0, hard: 0 }, nofile: { soft: 1024, hard: 2048 } },
+        sysctls: { "net.core.somaxconn": "512" },
+        extraHosts: ["fleet.example:127.0.0.2"],
+        init: true,
+        readOnly: true,
+        shmSize: 16 << 20,
+        stopSignal: "SIGINT",
+        securityOpt: ["no-new-privileges"],
+        oomScoreAdj: 300,
+        workingDir: "/data",
+      });
+      const r = release([web], { app, volumes: ["data"], networks: ["front", "back"] });
+      assert.deepEqual(await converge(agent, r), { status: "applied" });
+      const [c] = await containersOf(app);
+      const info = await docker.getContainer(c!.Id).inspect();
+      assert.ok(info.Config.Env.includes("GREETING=hello"));
+      assert.equal(info.Config.Labels["com.example.role"], "front");
+      assert.equal(info.Config.StopSignal, "SIGINT");
+      assert.equal(info.Config.WorkingDir, "/data");
+      assert.equal(info.HostConfig.Memory, 48 << 20);
+      assert.equal(info.HostConfig.NanoCpus, 5e8);
+      assert.equal(info.HostConfig.ReadonlyRootfs, true);
+      assert.equal(info.HostConfig.Init, true);
+      assert.equal(info.HostConfig.OomScoreAdj, 300);
+      assert.deepEqual(info.HostConfig.Ulimits, [
+        { Name: "core", Soft: 0, Hard: 0 },
+        { Name: "nofile", Soft: 1024, Hard: 2048 },
+      ]);
+      assert.deepEqual(Object.keys(info.NetworkSettings.Networks).sort(), [
+        `${app}_back`,
+        `${app}_front`,
+      ]);
+      assert.ok(info.NetworkSettings.Networks[`${app}_front`]!.Aliases!.includes("www"));
+      assert.match(
+        (
+          await execIn(docker, app, "web", [
+            "sh",
+            "-c",
+            "ulimit -c; cat /proc/sys/net/core/somaxconn",
+          ])
+        ).trim(),
+        /^0\n512$/,
+      );
+      assert.match(
+        await execIn(docker, app, "web", ["cat", "/etc/hosts"]),
+        /127\.0\.0\.2\s+fleet\.example/,
+      );
+      assert.match(
+        await execIn(docker, app, "web", ["sh", "-c", "touch /x 2>&1 || echo read-only"]),
+        /read-only/,
+      );
+      assert.match(
+        await execIn(docker, app, "web", ["sh", "-c", "grep ' /cache ' /proc/mounts"]),
+        /tmpfs \/cache tmpfs/,
+      );
+      const published = info.NetworkSettings.Ports["8080/tcp"]?.[0];
+      assert.equal(published?.HostIp, "127.0.0.1");
+    } finally {
+      await agent.cleanup(app);
+    }
+  });
+});
