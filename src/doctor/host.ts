@@ -2,8 +2,8 @@
 // tested with literal fakes. The Linux implementation only ever opens files for reading.
 import { execFile } from "node:child_process";
 import { lookup } from "node:dns/promises";
-import { existsSync } from "node:fs";
-import { readFile, statfs } from "node:fs/promises";
+import { constants, existsSync } from "node:fs";
+import { open, statfs } from "node:fs/promises";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -36,14 +36,7 @@ export interface HostProbe {
 export function linuxHost(): HostProbe {
   return {
     exists: (path) => existsSync(path),
-    async readText(path, signal) {
-      try {
-        return await readFile(path, { encoding: "utf8", signal });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw e;
-      }
-    },
+    readText: readWithoutAtime,
     async statfs(path) {
       const s = await statfs(path);
       return {
@@ -62,6 +55,30 @@ export function linuxHost(): HostProbe {
     sleep: (ms, signal) => sleep(ms, undefined, { signal }),
     monotonicMs: () => performance.now(),
   };
+}
+
+/**
+ * Reading a file can write: with relatime, the first read after a change updates the
+ * inode's access time, which dirties a metadata block. O_NOATIME avoids that; the kernel
+ * allows it to the file's owner and root, everyone else falls back to a plain open.
+ */
+async function readWithoutAtime(path: string, signal?: AbortSignal): Promise<string | undefined> {
+  const plain = constants.O_RDONLY;
+  let handle;
+  try {
+    handle = await open(path, plain | constants.O_NOATIME).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "EPERM") return open(path, plain);
+      throw e;
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  try {
+    return await handle.readFile({ encoding: "utf8", signal });
+  } finally {
+    await handle.close();
+  }
 }
 
 async function linuxNtp(signal?: AbortSignal): Promise<NtpState> {
