@@ -11,6 +11,7 @@ import { dataPartitionSpaceCheck, dataRootSpaceCheck } from "../../src/doctor/ch
 import { writableLayersCheck } from "../../src/doctor/checks/writable-layers.ts";
 import { writeRateCheck } from "../../src/doctor/checks/write-rate.ts";
 import { BUILD_DATE } from "../../src/doctor/build-date.ts";
+import type { NtpState } from "../../src/doctor/host.ts";
 import { GiB, MiB, container, fakeEngine, fakeHost, options, runOne, space } from "./fakes.ts";
 
 describe("engine", () => {
@@ -251,7 +252,7 @@ describe("clock and NTP", () => {
     assert.equal((await runOne(clockCheck, { now: () => after })).status, "ok");
   });
   test("NTP: synced ok, not synced warn, unknown skip", async () => {
-    const run = (ntp: Parameters<typeof fakeHost>[0]["ntp"]) =>
+    const run = (ntp: NtpState) =>
       runOne(ntpCheck, { host: fakeHost({ ntp }) }).then((r) => r.status);
     assert.equal(await run({ synced: true, source: "timedatectl" }), "ok");
     assert.equal(await run({ synced: false, source: "timedatectl" }), "warn");
