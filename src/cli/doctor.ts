@@ -20,7 +20,10 @@ export function registerDoctor(program: Command): void {
   for (const f of DOCTOR_FLAGS) {
     const description = `${f.description} (env ${f.env})`;
     if (f.repeatable)
-      cmd.option(f.flags, description, (v: string, acc: string[]) => [...acc, v], [] as string[]);
+      cmd.option(f.flags, description, (v: string, acc: string[] | undefined) => [
+        ...(acc ?? []),
+        v,
+      ]);
     else cmd.option(f.flags, description);
   }
   cmd.action(async (flags: DoctorFlagValues & { json?: boolean }) => {

@@ -115,7 +115,8 @@ export function dockerDiagnostics(
     async oomEvents(since, until, signal): Promise<OomEvent[]> {
       const stream = await docker.getEvents({
         since: Math.floor(since.getTime() / 1000),
-        until: Math.ceil(until.getTime() / 1000),
+        // Not rounded up: an `until` in the future makes the engine wait for it.
+        until: Math.floor(until.getTime() / 1000),
         filters: { type: ["container"], event: ["oom"] },
         abortSignal: signal,
       } as Docker.GetEventsOptions);

@@ -3,6 +3,7 @@
 // checked by a small strict JSON parser that remembers where each key and value starts;
 // types by a zod schema. Unknown keys are warnings (newer OS versions add keys), wrong
 // types and malformed JSON are errors. This module only reads.
+import { isIP } from "node:net";
 import { z } from "zod";
 
 export type FindingSeverity = "error" | "warning";
@@ -30,13 +31,18 @@ const hostOrUrl = z
   .regex(/^[^\s/]+(:\d+)?$|^https?:\/\/\S+$/, "expected a host name or URL");
 const port = z.int().min(1).max(65535);
 const id = z.int().positive();
+const seconds = z.union([z.int().positive(), z.string().regex(/^[1-9]\d*$/, "expected seconds")]);
+const dnsServers = z
+  .string()
+  .refine(
+    (s) => s === "null" || s.split(/\s+/).every((a) => isIP(a) !== 0),
+    'expected space-separated IP addresses, or "null"',
+  );
 
 const osSchema = z.strictObject({
   network: z
     .strictObject({
-      connectivity: z
-        .strictObject({ uri: url, interval: z.int().positive(), response: z.string() })
-        .partial(),
+      connectivity: z.strictObject({ uri: url, interval: seconds, response: z.string() }).partial(),
       wifi: z.strictObject({ randomMacAddressScan: z.boolean() }).partial(),
     })
     .partial(),
@@ -85,7 +91,7 @@ export const deviceConfigJsonSchema = z
     mixpanelToken: z.string(),
     balenaRootCA: z.base64(),
     ntpServers: z.string(),
-    dnsServers: z.string(),
+    dnsServers,
     country: z.string().regex(/^[A-Z]{2}$/, "expected an ISO 3166 two-letter country code"),
     installer: z.strictObject({ secureboot: z.boolean() }).partial(),
     os: osSchema.partial(),

@@ -143,6 +143,15 @@ describe("write rate", () => {
     assert.equal(r.status, "warn");
     assert.match(r.figure, /^vda 2\.0 MiB\/s/);
   });
+  test("a filesystem with an anonymous device number is found by its source device", async () => {
+    const host = fakeHost({
+      files: { ...files, "/proc/self/mountinfo": "27 1 0:45 / / rw - btrfs /dev/vda rw\n" },
+      diskstatsAfter: stats(1000 + 20 * 3),
+    });
+    const r = await runOne(writeRateCheck, { host, options: options({ sampleMs: 3000 }) });
+    assert.equal(r.status, "ok");
+    assert.match(r.figure, /^vda 10\.0 KiB\/s/);
+  });
   test("skip when the data root is on a filesystem without a block device", async () => {
     const host = fakeHost({
       files: { ...files, "/proc/self/mountinfo": "27 1 0:31 / / rw - overlay overlay rw\n" },

@@ -74,6 +74,19 @@ describe("config.json: wrong types are errors at file:line:column of the value",
       `${FILE}:1:50: error: hostname: expected a host name label (RFC 1123)`,
     ]);
   });
+  test("dnsServers must be IP addresses (or the word null)", () => {
+    assert.deepEqual(lines('{"dnsServers": "1.1.1.1 dns.google"}'), [
+      `${FILE}:1:16: error: dnsServers: expected space-separated IP addresses, or "null"`,
+    ]);
+    assert.deepEqual(lines('{"dnsServers": "null"}'), []);
+    assert.deepEqual(lines('{"dnsServers": "1.1.1.1 2606:4700::1111"}'), []);
+  });
+  test("the connectivity interval may be a number or a numeric string", () => {
+    const conf = (v: string) => `{"os": {"network": {"connectivity": {"interval": ${v}}}}}`;
+    assert.deepEqual(lines(conf("3600")), []);
+    assert.deepEqual(lines(conf('"3600"')), []);
+    assert.equal(validateConfigJson(conf('"soon"'), FILE).ok, false);
+  });
   test("the root must be an object", () => {
     assert.deepEqual(lines("[1]"), [`${FILE}:1:1: error: expected object, received array`]);
   });

@@ -22,7 +22,12 @@ export const writeRateCheck: Check = {
       return skip("no mount found", `No mount in /proc/self/mountinfo holds ${dataRoot}.`);
     const sample = async () => {
       const stats = parseDiskstats((await ctx.host.readText("/proc/diskstats", ctx.signal)) ?? "");
-      return stats.find((d) => d.major === mount.major && d.minor === mount.minor);
+      // By device number; filesystems with anonymous device numbers (btrfs) by source name.
+      const source = mount.source.replace(/^\/dev\//, "");
+      return (
+        stats.find((d) => d.major === mount.major && d.minor === mount.minor) ??
+        stats.find((d) => mount.source.startsWith("/dev/") && d.name === source)
+      );
     };
     const before = await sample();
     if (!before)
