@@ -1,7 +1,10 @@
 // Every CLI command module, in help order. A module exports `register(program)`.
 import type { Command } from "commander";
 import { registerApply } from "./apply.ts";
+import { registerDelta } from "./delta.ts";
 import { registerDoctor } from "./doctor.ts";
+import { registerImage } from "./image.ts";
+import { registerLint } from "./lint.ts";
 import { registerRun } from "./run.ts";
 import { registerStatus } from "./status.ts";
 
@@ -12,4 +15,7 @@ export const commandModules: RegisterCommand[] = [
   registerRun,
   registerStatus,
   registerDoctor,
+  registerImage,
+  registerDelta,
+  registerLint,
 ];

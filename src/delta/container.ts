@@ -1,0 +1,232 @@
+// The delta file: a plain tar, readable with `tar tvf`, in this order:
+//   manifest.json            the manifest (JSON; the exact bytes are what is signed)
+//   manifest.sig             optional: {"alg":"ed25519","keyId":…,"sig":…}
+//   blobs/sha256/<hex>       every blob the manifest lists, once
+// Reading is strict: anything else (other names, links, PAX headers, duplicates, missing
+// or extra blobs, a missing end-of-archive) is rejected, and every blob's size and sha256
+// are checked before anything is rebuilt.
+import { createHash, type KeyObject } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import type { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { pack } from "tar-stream";
+import { EvError } from "../errors.ts";
+import {
+  type BlobRef,
+  type DeltaManifest,
+  DeltaManifestSchema,
+  manifestBlobs,
+  manifestProblem,
+} from "./manifest.ts";
+import { checkSignature, type DeltaSignature, SignatureSchema } from "./signature.ts";
+import { readAt, walkTar } from "./tar-walk.ts";
+
+export const MANIFEST_NAME = "manifest.json";
+export const SIGNATURE_NAME = "manifest.sig";
+const MAX_MANIFEST = 16 << 20;
+const BLOB_NAME = /^blobs\/sha256\/([0-9a-f]{64})$/;
+
+export interface BlobSource {
+  ref: BlobRef;
+  /** A file holding exactly the blob's bytes. */
+  file: string;
+}
+
+export async function writeDelta(
+  out: Writable,
+  manifestBytes: Buffer,
+  signature: DeltaSignature | undefined,
+  blobs: BlobSource[],
+  onBytes: (done: number) => void = () => {},
+): Promise<number> {
+  const tar = pack();
+  let bytes = 0;
+  tar.on("data", (c: unknown) => {
+    bytes += (c as Buffer).length;
+    onBytes(bytes);
+  });
+  const done = pipeline(tar, out);
+  tar.entry({ name: MANIFEST_NAME, mtime: new Date(0) }, manifestBytes);
+  if (signature)
+    tar.entry({ name: SIGNATURE_NAME, mtime: new Date(0) }, `${JSON.stringify(signature)}\n`);
+  const seen = new Set<string>();
+  for (const b of blobs) {
+    if (seen.has(b.ref.digest)) continue;
+    seen.add(b.ref.digest);
+    const name = `blobs/sha256/${b.ref.digest.slice("sha256:".length)}`;
+    const entry = tar.entry({ name, size: b.ref.size, mtime: new Date(0) });
+    await pipeline(createReadStream(b.file), entry);
+  }
+  tar.finalize();
+  await done;
+  return bytes;
+}
+
+export interface OpenedDelta {
+  file: string;
+  manifest: DeltaManifest;
+  manifestBytes: Buffer;
+  /** Key id that signed it, when a signature was required and checked. */
+  signedBy: string | undefined;
+  /** Where each blob's bytes sit in the file. */
+  blobs: Map<string, { offset: number; size: number }>;
+}
+
+function unsafe(name: string, why: string): EvError {
+  return new EvError("EV_ARCHIVE_UNSAFE", `delta entry "${name}": ${why}`, {
+    hint: "the file is not a delta made by edgevisor, or was tampered with",
+  });
+}
+
+function invalid(message: string): EvError {
+  return new EvError("EV_DELTA_INVALID", message, {
+    hint: "the delta is truncated or corrupt; fetch it again",
+  });
+}
+
+function unsafePathReason(raw: string): string | undefined {
+  if (raw.startsWith("/")) return "absolute path";
+  if (raw.split("/").includes("..")) return 'path contains ".."';
+  return undefined;
+}
+
+/** Does this file start like a delta (first entry manifest.json with our format)? */
+export async function looksLikeDelta(file: string): Promise<boolean> {
+  const fh = await open(file, "r");
+  try {
+    const header = await readAt(fh, 0, 512);
+    if (header.length < 512 || header.subarray(0, 14).toString("latin1") !== `${MANIFEST_NAME}\0`)
+      return false;
+    const head = await readAt(fh, 512, 64);
+    return head.toString("utf8").includes('"format":"edgevisor-delta"');
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Read and check a delta file: structure, manifest, signature policy, every blob's size
+ * and digest. `onBytes` reports progress through the file.
+ */
+export async function openDelta(
+  file: string,
+  options: {
+    trustedKeys?: readonly KeyObject[];
+    onBytes?: (done: number, total: number) => void;
+  } = {},
+): Promise<OpenedDelta> {
+  const fh = await open(file, "r");
+  try {
+    const { size } = await fh.stat();
+    const walk = walkTar(fh, size, "delta");
+    let manifestBytes: Buffer | undefined;
+    let manifest: DeltaManifest | undefined;
+    let signature: DeltaSignature | undefined;
+    let expected = new Map<string, BlobRef>();
+    const blobs = new Map<string, { offset: number; size: number }>();
+    let index = 0;
+    while (true) {
+      let next;
+      try {
+        next = await walk.next();
+      } catch (e) {
+        throw invalid(`delta structure: ${(e as Error).message}`);
+      }
+      if (next.done) {
+        const trailer = await readAt(fh, next.value.start, next.value.end - next.value.start);
+        if (trailer.length < 1024 || trailer.some((b) => b !== 0))
+          throw invalid("delta has no end-of-archive marker: truncated");
+        break;
+      }
+      const e = next.value;
+      const reason = unsafePathReason(e.rawPath);
+      if (reason) throw unsafe(e.rawPath, reason);
+      if (e.meta || e.type !== "0") throw unsafe(e.rawPath, `entry type "${e.type}" not allowed`);
+      if (index === 0) {
+        if (e.rawPath !== MANIFEST_NAME)
+          throw unsafe(e.rawPath, "first entry must be manifest.json");
+        if (e.size > MAX_MANIFEST) throw invalid(`manifest.json is ${e.size} bytes`);
+        manifestBytes = await readAt(fh, e.contentStart, e.size);
+        manifest = parseManifest(manifestBytes);
+        expected = new Map(manifestBlobs(manifest).map((b) => [b.digest, b]));
+      } else if (index === 1 && e.rawPath === SIGNATURE_NAME) {
+        signature = parseSignature(await readAt(fh, e.contentStart, Math.min(e.size, 4096)));
+      } else {
+        const m = BLOB_NAME.exec(e.rawPath);
+        if (!m) throw unsafe(e.rawPath, "not a blob name");
+        const digest = `sha256:${m[1]}`;
+        const ref = expected.get(digest);
+        if (!ref) throw unsafe(e.rawPath, "blob not listed in the manifest");
+        if (blobs.has(digest)) throw unsafe(e.rawPath, "duplicate entry");
+        if (ref.size !== e.size)
+          throw new EvError(
+            "EV_DIGEST_MISMATCH",
+            `delta blob ${digest} is ${e.size} bytes, the manifest says ${ref.size}`,
+          );
+        const actual = await hashRange(fh, e.contentStart, e.size);
+        if (actual !== digest)
+          throw new EvError("EV_DIGEST_MISMATCH", `delta blob ${digest} has digest ${actual}`, {
+            hint: "the delta is corrupt or was tampered with",
+          });
+        blobs.set(digest, { offset: e.contentStart, size: e.size });
+      }
+      index++;
+      options.onBytes?.(e.end, size);
+    }
+    if (!manifest || !manifestBytes) throw invalid("delta has no manifest.json");
+    const signedBy = checkSignature(manifestBytes, signature, options.trustedKeys ?? []);
+    for (const digest of expected.keys())
+      if (!blobs.has(digest)) throw invalid(`delta lacks blob ${digest} listed in its manifest`);
+    return { file, manifest, manifestBytes, signedBy, blobs };
+  } finally {
+    await fh.close();
+  }
+}
+
+function parseManifest(bytes: Buffer): DeltaManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString("utf8"));
+  } catch (e) {
+    throw invalid(`manifest.json is not JSON: ${(e as Error).message}`);
+  }
+  const parsed = DeltaManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalid(`manifest.json: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
+  }
+  const problem = manifestProblem(parsed.data);
+  if (problem) throw invalid(`manifest.json: ${problem}`);
+  return parsed.data;
+}
+
+function parseSignature(bytes: Buffer): DeltaSignature {
+  try {
+    return SignatureSchema.parse(JSON.parse(bytes.toString("utf8")));
+  } catch (e) {
+    throw new EvError("EV_DELTA_SIGNATURE", "manifest.sig is malformed", { cause: e });
+  }
+}
+
+async function hashRange(
+  fh: Awaited<ReturnType<typeof open>>,
+  start: number,
+  size: number,
+): Promise<string> {
+  const h = createHash("sha256");
+  const CHUNK = 1 << 20;
+  for (let pos = start; pos < start + size; pos += CHUNK) {
+    const part = await readAt(fh, pos, Math.min(CHUNK, start + size - pos));
+    h.update(part);
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+
+/** Stream one verified blob's bytes from the delta file. */
+export function blobStream(delta: OpenedDelta, ref: BlobRef): AsyncIterable<Buffer> {
+  const at = delta.blobs.get(ref.digest);
+  if (!at) throw invalid(`delta lacks blob ${ref.digest}`);
+  if (at.size === 0) return (async function* () {})();
+  return createReadStream(delta.file, { start: at.offset, end: at.offset + at.size - 1 });
+}

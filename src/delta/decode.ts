@@ -1,0 +1,207 @@
+// Decoder: replays an op stream against the literal stream and the base files, yielding
+// the rebuilt tar bytes in order. Memory stays bounded: the literal stream's zstd window
+// (16 MiB), one patch dictionary (≤ 16 MiB) and one segment (≤ 8 MiB).
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import { EvError } from "../errors.ts";
+import { ByteReader } from "./byte-reader.ts";
+import { DECODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
+import {
+  LIT_WINDOW_LOG,
+  MAX_DICT,
+  MAX_PATH,
+  OP_COPY,
+  OP_END,
+  OP_LIT,
+  OP_PATCH,
+  PATCH_WINDOW_LOG_MAX,
+  SEGMENT,
+} from "./ops.ts";
+import type { BaseReader } from "./types.ts";
+
+const zstdDecompress = promisify(zlib.zstdDecompress) as (
+  buf: Buffer,
+  options: zlib.ZstdOptions,
+) => Promise<Buffer>;
+
+export interface DecodeInput {
+  /** The op stream (raw bytes). */
+  ops: AsyncIterable<Buffer>;
+  /** The literal stream (zstd-compressed, as stored in the delta). */
+  lit: AsyncIterable<Buffer>;
+  base: BaseReader;
+  /** Names the layer in errors. */
+  what: string;
+}
+
+function invalid(what: string, message: string): EvError {
+  return new EvError("EV_DELTA_INVALID", `${what}: ${message}`, {
+    hint: "the delta is corrupt or was made by an incompatible version",
+  });
+}
+
+async function readPath(r: ByteReader, what: string): Promise<string> {
+  const len = await r.readVarint();
+  if (len === 0 || len > MAX_PATH) throw invalid(what, `path length ${len} out of range`);
+  return (await r.readExact(len)).toString("utf8");
+}
+
+/** Slices of a base file at non-decreasing offsets, reading it once. */
+class SlidingFile {
+  private buf = Buffer.alloc(0);
+  private bufStart = 0;
+  private readonly reader: ByteReader;
+
+  constructor(reader: ByteReader) {
+    this.reader = reader;
+  }
+
+  async slice(start: number, end: number): Promise<Buffer> {
+    if (start < this.bufStart) throw new Error("slices must not go backwards");
+    const drop = start - this.bufStart;
+    if (drop >= this.buf.length) {
+      for await (const _ of this.reader.chunks(drop - this.buf.length));
+      this.buf = Buffer.alloc(0);
+    } else {
+      this.buf = this.buf.subarray(drop);
+    }
+    this.bufStart = start;
+    const need = end - start - this.buf.length;
+    if (need > 0) this.buf = Buffer.concat([this.buf, await this.reader.readExact(need)]);
+    return this.buf.subarray(0, end - start);
+  }
+}
+
+async function openBase(base: BaseReader, path: string, size: number): Promise<ByteReader> {
+  const source = await base.open(path);
+  return new ByteReader(source, `base file /${path} (expected ${size} bytes)`);
+}
+
+/** Rebuild one layer tar as a sequence of chunks. */
+export async function* decodeLayer(input: DecodeInput): AsyncGenerator<Buffer> {
+  const { what } = input;
+  const ops = new ByteReader(input.ops, `${what} op stream`);
+  const litStream = Readable.from(input.lit).pipe(
+    zlib.createZstdDecompress({
+      params: { [zlib.constants.ZSTD_d_windowLogMax]: LIT_WINDOW_LOG },
+    }),
+  );
+  const lit = new ByteReader(litStream, `${what} literal stream`);
+  try {
+    while (true) {
+      const op = await ops.readByte();
+      if (op === OP_END) break;
+      if (op === OP_LIT) {
+        yield* lit.chunks(await ops.readVarint());
+      } else if (op === OP_COPY) {
+        const path = await readPath(ops, what);
+        const size = await ops.readVarint();
+        const file = await openBase(input.base, path, size);
+        try {
+          yield* file.chunks(size);
+          if (!(await file.atEnd()))
+            throw new EvError("EV_DIGEST_MISMATCH", `base file /${path} is larger than ${size}`, {
+              hint: "the base image on this device differs from the one the delta was made from",
+            });
+        } finally {
+          await file.close();
+        }
+      } else if (op === OP_PATCH) {
+        yield* patch(ops, input.base, what);
+      } else {
+        throw invalid(what, `unknown op ${op} at byte ${ops.consumed - 1}`);
+      }
+    }
+    if (!(await ops.atEnd())) throw invalid(what, "bytes after the END op");
+    if (!(await lit.atEnd())) throw invalid(what, "literal stream longer than its ops use");
+  } finally {
+    litStream.destroy();
+    await ops.close();
+    keepRssUnder(DECODER_RSS_BUDGET);
+  }
+}
+
+async function* patch(ops: ByteReader, base: BaseReader, what: string): AsyncGenerator<Buffer> {
+  const path = await readPath(ops, what);
+  const oldSize = await ops.readVarint();
+  const newSize = await ops.readVarint();
+  const segments = await ops.readVarint();
+  if (segments !== Math.max(1, Math.ceil(newSize / SEGMENT)))
+    throw invalid(what, `patch of /${path}: ${segments} segments for ${newSize} bytes`);
+  const file = await openBase(base, path, oldSize);
+  try {
+    const sliding = new SlidingFile(file);
+    let lastStart = 0;
+    let produced = 0;
+    for (let k = 0; k < segments; k++) {
+      const ds = await ops.readVarint();
+      const de = await ops.readVarint();
+      const segLen = await ops.readVarint();
+      const frameLen = await ops.readVarint();
+      if (ds < lastStart || de < ds || de > oldSize || de - ds > MAX_DICT)
+        throw invalid(what, `patch of /${path}: dictionary range ${ds}-${de} out of bounds`);
+      if (segLen === 0 || segLen > SEGMENT || frameLen > segLen + (1 << 20))
+        throw invalid(what, `patch of /${path}: segment of ${segLen} bytes in ${frameLen}`);
+      lastStart = ds;
+      const dict = await sliding.slice(ds, de);
+      const frame = await ops.readExact(frameLen);
+      let out: Buffer;
+      try {
+        out = await zstdDecompress(frame, {
+          params: { [zlib.constants.ZSTD_d_windowLogMax]: PATCH_WINDOW_LOG_MAX },
+          maxOutputLength: segLen,
+          ...(dict.length > 0 ? { dictionary: dict } : {}),
+        });
+      } catch (e) {
+        throw new EvError(
+          "EV_DIGEST_MISMATCH",
+          `patch of /${path} does not apply: ${(e as Error).message}`,
+          {
+            cause: e,
+            hint: "the base image on this device differs from the one the delta was made from",
+          },
+        );
+      }
+      if (out.length !== segLen)
+        throw invalid(what, `patch of /${path}: segment gave ${out.length}, not ${segLen} bytes`);
+      produced += out.length;
+      keepRssUnder(DECODER_RSS_BUDGET);
+      yield out;
+    }
+    if (produced !== newSize) throw invalid(what, `patch of /${path}: wrong total size`);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Rebuild a layer and check it: exactly `size` bytes whose sha256 is `sha256` (hex).
+ * The last chunk is only released after the check passes.
+ */
+export async function* decodeLayerVerified(
+  input: DecodeInput,
+  size: number,
+  sha256: string,
+): AsyncGenerator<Buffer> {
+  const hash = createHash("sha256");
+  let total = 0;
+  let held: Buffer | undefined;
+  for await (const chunk of decodeLayer(input)) {
+    hash.update(chunk);
+    total += chunk.length;
+    if (total > size)
+      throw new EvError("EV_DIGEST_MISMATCH", `${input.what}: rebuilt more than ${size} bytes`);
+    if (held) yield held;
+    held = chunk;
+  }
+  const actual = hash.digest("hex");
+  if (total !== size || actual !== sha256)
+    throw new EvError(
+      "EV_DIGEST_MISMATCH",
+      `${input.what}: rebuilt layer is sha256:${actual} (${total} bytes), expected sha256:${sha256} (${size} bytes)`,
+      { hint: "the base image on this device differs from the one the delta was made from" },
+    );
+  if (held) yield held;
+}

@@ -1,0 +1,204 @@
+// Encoder: rebuilds nothing, decides everything. Walks the new layer tar and writes an op
+// stream (ops.ts) plus a literal stream. File content identical to a base file becomes
+// COPY; content of a file whose base counterpart (same or version-like path) exists becomes
+// PATCH (zstd with the base bytes as dictionary, in bounded segments); the rest, plus all
+// tar headers and padding, goes to the shared zstd literal stream.
+import { createHash } from "node:crypto";
+import type { FileHandle } from "node:fs/promises";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import { encodeVarint } from "./byte-reader.ts";
+import { MARGIN, OP_COPY, OP_END, OP_LIT, OP_PATCH, PATCH_WINDOW_LOG_MAX, SEGMENT } from "./ops.ts";
+import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
+import type { Sink } from "./sink.ts";
+import { readAt, walkTar } from "./tar-walk.ts";
+import type { BaseCatalog, BaseFile, CodecTuning, LayerEncodeStats } from "./types.ts";
+
+const zstdCompress = promisify(zlib.zstdCompress) as (
+  buf: Buffer,
+  options: zlib.ZstdOptions,
+) => Promise<Buffer>;
+
+const READ_CHUNK = 1 << 20;
+
+/**
+ * zstd only indexes a dictionary's last 2^(hashLog+3) bytes (fast/dfast) and its row-based
+ * mid levels (4–15) index little of a large one, so patches use either the level as given
+ * (16+, binary-tree match finders that take the whole dictionary) or level 3 with a hash
+ * table big enough for the whole dictionary (measured: the same size as level 19 on a
+ * shifted 8 MiB segment, ten times faster).
+ */
+function patchParams(level: number, dictLength: number): Record<number, number> {
+  const c = zlib.constants;
+  if (level >= 16 || dictLength === 0)
+    return { [c.ZSTD_c_compressionLevel]: level, [c.ZSTD_c_checksumFlag]: 0 };
+  const dictLog = Math.ceil(Math.log2(dictLength + 1));
+  return {
+    [c.ZSTD_c_compressionLevel]: 3,
+    [c.ZSTD_c_hashLog]: Math.min(24, Math.max(17, dictLog - 2)),
+    [c.ZSTD_c_checksumFlag]: 0,
+  };
+}
+
+export interface EncodeTarget {
+  /** Receives the op stream. */
+  ops: Sink;
+  /** Receives literal bytes (uncompressed; the caller compresses the stream). */
+  lit: Sink;
+}
+
+function pathBytes(p: string): Buffer {
+  const b = Buffer.from(p, "utf8");
+  return Buffer.concat([encodeVarint(b.length), b]);
+}
+
+async function hashRange(fh: FileHandle, start: number, size: number): Promise<string> {
+  const h = createHash("sha256");
+  for (let pos = start; pos < start + size; pos += READ_CHUNK)
+    h.update(await readAt(fh, pos, Math.min(READ_CHUNK, start + size - pos)));
+  return h.digest("hex");
+}
+
+export class LayerEncoder {
+  private readonly fh: FileHandle;
+  private readonly size: number;
+  private readonly base: BaseCatalog;
+  private readonly out: EncodeTarget;
+  private readonly tuning: CodecTuning;
+  private pendingStart = 0;
+  private pendingEnd = 0;
+  readonly stats: LayerEncodeStats = {
+    tarBytes: 0,
+    literalBytes: 0,
+    copiedBytes: 0,
+    patchedBytes: 0,
+    patchFrameBytes: 0,
+    files: { copied: 0, patched: 0, literal: 0 },
+  };
+
+  constructor(
+    fh: FileHandle,
+    size: number,
+    base: BaseCatalog,
+    out: EncodeTarget,
+    tuning: CodecTuning,
+  ) {
+    this.fh = fh;
+    this.size = size;
+    this.base = base;
+    this.out = out;
+    this.tuning = tuning;
+  }
+
+  /** Encode the whole tar; `onBytes` reports progress in tar bytes. */
+  async run(onBytes: (done: number) => void = () => {}): Promise<LayerEncodeStats> {
+    const walk = walkTar(this.fh, this.size, "new layer");
+    while (true) {
+      const next = await walk.next();
+      if (next.done) {
+        this.literal(next.value.start, next.value.end);
+        break;
+      }
+      const e = next.value;
+      if (e.meta || e.type !== "0" || e.size === 0) {
+        this.literal(e.headerStart, e.end);
+      } else {
+        this.literal(e.headerStart, e.contentStart);
+        await this.file(e.path, e.contentStart, e.size);
+        this.literal(e.contentStart + e.size, e.end);
+      }
+      onBytes(e.end);
+    }
+    await this.flushLiteral();
+    await this.out.ops.write(Buffer.from([OP_END]));
+    this.stats.tarBytes = this.size;
+    onBytes(this.size);
+    return this.stats;
+  }
+
+  /** Extend the pending literal run (ranges arrive in order and adjacent). */
+  private literal(start: number, end: number): void {
+    if (end <= start) return;
+    if (this.pendingEnd === this.pendingStart) this.pendingStart = start;
+    this.pendingEnd = end;
+  }
+
+  private async flushLiteral(): Promise<void> {
+    const { pendingStart: start, pendingEnd: end } = this;
+    if (end <= start) return;
+    await this.out.ops.write(Buffer.concat([Buffer.from([OP_LIT]), encodeVarint(end - start)]));
+    for (let pos = start; pos < end; pos += READ_CHUNK)
+      await this.out.lit.write(await readAt(this.fh, pos, Math.min(READ_CHUNK, end - pos)));
+    this.stats.literalBytes += end - start;
+    this.pendingStart = this.pendingEnd = end;
+  }
+
+  private async file(path: string, start: number, size: number): Promise<void> {
+    const sha = await hashRange(this.fh, start, size);
+    const same = this.base.byPath(path);
+    const copy = same && same.sha256 === sha ? same : this.base.bySha256(sha);
+    if (copy && copy.size === size) {
+      await this.flushLiteral();
+      await this.out.ops.write(
+        Buffer.concat([Buffer.from([OP_COPY]), pathBytes(copy.path), encodeVarint(size)]),
+      );
+      this.stats.copiedBytes += size;
+      this.stats.files.copied++;
+      return;
+    }
+    const similar = same && same.size > 0 ? same : this.base.similar(path);
+    if (similar && similar.size > 0) {
+      await this.flushLiteral();
+      await this.patch(similar, start, size);
+      this.stats.files.patched++;
+      return;
+    }
+    this.literal(start, start + size);
+    this.stats.files.literal++;
+  }
+
+  private async patch(old: BaseFile, start: number, size: number): Promise<void> {
+    const segments = Math.max(1, Math.ceil(size / SEGMENT));
+    await this.out.ops.write(
+      Buffer.concat([
+        Buffer.from([OP_PATCH]),
+        pathBytes(old.path),
+        encodeVarint(old.size),
+        encodeVarint(size),
+        encodeVarint(segments),
+      ]),
+    );
+    for (let k = 0; k < segments; k++) {
+      const ns = k * SEGMENT;
+      const ne = Math.min(size, ns + SEGMENT);
+      const centre = Math.floor((ns * old.size) / size);
+      const ds = Math.max(0, centre - MARGIN);
+      const de = Math.min(old.size, centre + (ne - ns) + MARGIN);
+      const dict = de > ds ? await this.base.read(old, ds, de) : Buffer.alloc(0);
+      const segment = await readAt(this.fh, start + ns, ne - ns);
+      const windowLog = Math.min(
+        PATCH_WINDOW_LOG_MAX,
+        Math.max(10, Math.ceil(Math.log2(dict.length + segment.length + 1))),
+      );
+      const frame = await zstdCompress(segment, {
+        params: {
+          ...patchParams(this.tuning.level, dict.length),
+          [zlib.constants.ZSTD_c_windowLog]: windowLog,
+        },
+        ...(dict.length > 0 ? { dictionary: dict } : {}),
+      });
+      await this.out.ops.write(
+        Buffer.concat([
+          encodeVarint(ds),
+          encodeVarint(de),
+          encodeVarint(ne - ns),
+          encodeVarint(frame.length),
+          frame,
+        ]),
+      );
+      this.stats.patchFrameBytes += frame.length;
+      keepRssUnder(ENCODER_RSS_BUDGET);
+    }
+    this.stats.patchedBytes += size;
+  }
+}

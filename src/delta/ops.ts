@@ -1,0 +1,24 @@
+// The op stream: how one layer tar is rebuilt. Every op appends bytes to the output:
+//   LIT  n                      next n bytes of the literal stream (zstd, shared per layer)
+//   COPY path size              the whole base file `path` (size bytes)
+//   PATCH path oldSize newSize segs, then per segment:
+//        dictStart dictEnd segLen frameLen frame
+//                              zstd frame decoded with base[dictStart, dictEnd) as dictionary
+//   END
+// Integers are unsigned LEB128 varints; paths are varint length + UTF-8.
+export const OP_END = 0;
+export const OP_LIT = 1;
+export const OP_COPY = 2;
+export const OP_PATCH = 3;
+
+/** New-file bytes per patch segment: bounds the decoder's output buffer. */
+export const SEGMENT = 8 << 20;
+/** Base bytes kept on each side of a segment's proportional position. */
+export const MARGIN = 4 << 20;
+/** Largest dictionary a decoder accepts: segment + 2 margins. */
+export const MAX_DICT = SEGMENT + 2 * MARGIN;
+/** Largest zstd window a patch frame may declare (2^25 = 32 MiB ≥ dict + segment). */
+export const PATCH_WINDOW_LOG_MAX = 25;
+/** Window of the literal stream (2^24 = 16 MiB): the decoder's only large buffer. */
+export const LIT_WINDOW_LOG = 24;
+export const MAX_PATH = 64 << 10;

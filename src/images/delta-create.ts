@@ -1,0 +1,158 @@
+// `delta create`: from two images on an engine to one delta file. Both images are saved
+// to a work directory (the server side has disk; the device never runs this), the base's
+// final filesystem is indexed, and every target layer the base lacks is encoded.
+import type { KeyObject } from "node:crypto";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Writable } from "node:stream";
+import { writeDelta, type BlobSource } from "../delta/container.ts";
+import { encodeLayerFile } from "../delta/layer-files.ts";
+import {
+  DELTA_FORMAT,
+  DELTA_VERSION,
+  type DeltaLayer,
+  type DeltaManifest,
+} from "../delta/manifest.ts";
+import { signManifest } from "../delta/signature.ts";
+import { DEFAULT_TUNING, type LayerEncodeStats } from "../delta/types.ts";
+import { EvError } from "../errors.ts";
+import { checkArchive, scanArchive } from "./archive.ts";
+import { sha256Digest, sharedPrefix } from "./digest.ts";
+import { RootfsIndex } from "./rootfs-index.ts";
+import { type ImageInfo, type ImageStore, type Progress, silentProgress } from "./types.ts";
+
+export interface CreateDeltaOptions {
+  /** Tags the rebuilt image gets on load (default: the target's tags). */
+  tags?: string[];
+  signKey?: KeyObject;
+  /** zstd level (default 19). */
+  level?: number;
+  workDir?: string;
+  progress?: Progress;
+}
+
+export interface CreateDeltaResult {
+  base: string;
+  target: string;
+  /** Layers shipped / shared with the base. */
+  layers: { shipped: number; shared: number };
+  /** Uncompressed bytes of the layers the base lacks. */
+  newLayerBytes: number;
+  /** Bytes of the delta file. */
+  deltaBytes: number;
+  stats: LayerEncodeStats[];
+  signedBy?: string;
+}
+
+async function mustInspect(store: ImageStore, ref: string, role: string): Promise<ImageInfo> {
+  const info = await store.inspect(ref);
+  if (!info)
+    throw new EvError("EV_USAGE", `${role} image ${ref} is not on the engine`, {
+      hint: "pull or build it first; `delta create` reads both images from the engine",
+    });
+  return info;
+}
+
+/** Save an image into dir and return its layer files (bottom first) and config bytes. */
+async function saveImage(
+  store: ImageStore,
+  info: ImageInfo,
+  dir: string,
+  progress: Progress,
+  label: string,
+): Promise<{ layers: Array<string | undefined>; config: Buffer }> {
+  progress.phase(`save ${label}`, info.size);
+  const scan = await scanArchive(await store.save(info.id), `${label} image archive`, {
+    extractTo: dir,
+    onBytes: (n) => progress.update(n),
+  });
+  const [image] = checkArchive(scan, `${label} image archive`);
+  if (!image || image.id !== info.id)
+    throw new EvError("EV_DIGEST_MISMATCH", `the engine saved ${image?.id} for ${info.id}`);
+  const config = await readFile(join(dir, image.configName));
+  return { layers: image.layerNames.map((n) => (n ? join(dir, n) : undefined)), config };
+}
+
+export async function createDelta(
+  store: ImageStore,
+  baseRef: string,
+  targetRef: string,
+  out: Writable,
+  options: CreateDeltaOptions = {},
+): Promise<CreateDeltaResult> {
+  const progress = options.progress ?? silentProgress;
+  const tuning = { ...DEFAULT_TUNING, ...(options.level ? { level: options.level } : {}) };
+  const base = await mustInspect(store, baseRef, "base");
+  const target = await mustInspect(store, targetRef, "target");
+  const shared = sharedPrefix(base.diffIds, target.diffIds);
+  const work = await mkdtemp(join(options.workDir ?? tmpdir(), "ev-delta-create-"));
+  let index: RootfsIndex | undefined;
+  try {
+    const saved = await saveImage(store, target, join(work, "target"), progress, "target");
+    if (sha256Digest(saved.config) !== target.id)
+      throw new EvError("EV_DIGEST_MISMATCH", `target config does not hash to ${target.id}`);
+    const layers: DeltaLayer[] = [];
+    const blobs: BlobSource[] = [];
+    const configFile = join(work, "target-config.json");
+    await writeFile(configFile, saved.config);
+    blobs.push({ ref: { digest: target.id, size: saved.config.length }, file: configFile });
+    const stats: LayerEncodeStats[] = [];
+    let newLayerBytes = 0;
+    if (shared < target.diffIds.length) {
+      const baseSaved = await saveImage(store, base, join(work, "base"), progress, "base");
+      const baseLayers = baseSaved.layers.filter((l): l is string => l !== undefined);
+      progress.phase("index base files");
+      index = await RootfsIndex.build(baseLayers, (n) => progress.update(n));
+      progress.note(`base has ${index.size} files`);
+    }
+    for (const [i, diffId] of target.diffIds.entries()) {
+      const file = saved.layers[i];
+      if (!file) throw new EvError("EV_INTERNAL", `target layer ${diffId} missing from its save`);
+      const { size } = await stat(file);
+      if (i < shared || !index) {
+        layers.push({ source: "base", diffId, size });
+        continue;
+      }
+      progress.phase(`encode layer ${i + 1}/${target.diffIds.length}`, size);
+      const enc = await encodeLayerFile(file, index, work, `layer${i}`, tuning, (n) =>
+        progress.update(n),
+      );
+      layers.push({ source: "delta", diffId, size, ops: enc.ops.ref, lit: enc.lit.ref });
+      blobs.push(enc.ops, enc.lit);
+      stats.push(enc.stats);
+      newLayerBytes += size;
+    }
+    const manifest: DeltaManifest = {
+      format: DELTA_FORMAT,
+      version: DELTA_VERSION,
+      base: { id: base.id, diffIds: base.diffIds, repoTags: base.repoTags },
+      target: {
+        id: target.id,
+        config: { digest: target.id, size: saved.config.length },
+        diffIds: target.diffIds,
+        repoTags: options.tags ?? target.repoTags,
+      },
+      layers,
+      created: new Date().toISOString(),
+    };
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest)}\n`);
+    const signature = options.signKey ? signManifest(manifestBytes, options.signKey) : undefined;
+    progress.phase("write delta");
+    const deltaBytes = await writeDelta(out, manifestBytes, signature, blobs, (n) =>
+      progress.update(n),
+    );
+    return {
+      base: base.id,
+      target: target.id,
+      layers: { shipped: stats.length, shared: target.diffIds.length - stats.length },
+      newLayerBytes,
+      deltaBytes,
+      stats,
+      ...(signature ? { signedBy: signature.keyId } : {}),
+    };
+  } finally {
+    await index?.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}

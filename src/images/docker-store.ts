@@ -1,0 +1,123 @@
+// ImageStore on a Docker-API engine. dockerode stays inside this file.
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import type Docker from "dockerode";
+import { extract } from "tar-stream";
+import { engineError, isStatus } from "../engine/engine-errors.ts";
+import { followJsonStream } from "../engine/json-stream.ts";
+import { EvError } from "../errors.ts";
+import type { ImageInfo, ImageStore, RootfsReader } from "./types.ts";
+
+export const DELTA_BASE_LABEL = "io.edgevisor.delta-base";
+
+export class DockerImageStore implements ImageStore {
+  private readonly docker: Docker;
+
+  constructor(docker: Docker) {
+    this.docker = docker;
+  }
+
+  async inspect(ref: string): Promise<ImageInfo | undefined> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      return {
+        id: info.Id,
+        repoTags: info.RepoTags ?? [],
+        diffIds: info.RootFS?.Layers ?? [],
+        size: info.Size,
+      };
+    } catch (e) {
+      if (isStatus(e, 404)) return undefined;
+      throw engineError(`inspecting image ${ref}`, e);
+    }
+  }
+
+  async save(ref: string): Promise<Readable> {
+    try {
+      return (await this.docker.getImage(ref).get()) as unknown as Readable;
+    } catch (e) {
+      throw engineError(`saving image ${ref}`, e);
+    }
+  }
+
+  async load(archive: Readable): Promise<void> {
+    let failed: unknown;
+    archive.once("error", (e) => (failed = e));
+    let response: NodeJS.ReadableStream;
+    try {
+      response = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, {
+        quiet: true,
+      });
+    } catch (e) {
+      throw failed ?? engineError("loading an image archive", e);
+    }
+    const errors: string[] = [];
+    try {
+      await followJsonStream(response, (m) => {
+        if (m.error) errors.push(m.error);
+      });
+    } catch (e) {
+      throw failed ?? engineError("loading an image archive", e);
+    }
+    if (failed) throw failed;
+    if (errors.length > 0)
+      throw new EvError("EV_ENGINE_ERROR", `the engine refused the archive: ${errors.join("; ")}`);
+  }
+
+  async openRootfs(id: string): Promise<RootfsReader> {
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        name: `ev-delta-base-${randomBytes(6).toString("hex")}`,
+        Image: id,
+        Entrypoint: ["/.edgevisor-delta-base-reader"],
+        Cmd: [],
+        NetworkDisabled: true,
+        Labels: { [DELTA_BASE_LABEL]: "1" },
+      });
+    } catch (e) {
+      throw engineError(`creating a reader container for base image ${id}`, e);
+    }
+    return {
+      open: (path) => openFile(container, path),
+      close: async () => {
+        await container.remove({ force: true, v: true }).catch(() => {});
+      },
+    };
+  }
+}
+
+/** One file of a (never started) container, through the engine's archive API. */
+async function openFile(container: Docker.Container, path: string): Promise<AsyncIterable<Buffer>> {
+  let response: Readable;
+  try {
+    response = (await container.getArchive({ path: `/${path}` })) as unknown as Readable;
+  } catch (e) {
+    if (isStatus(e, 404))
+      throw new EvError("EV_DIGEST_MISMATCH", `base image has no file /${path}`, {
+        hint: "the base image on this device differs from the one the delta was made from",
+      });
+    throw engineError(`reading /${path} from the base image`, e);
+  }
+  const ex = extract();
+  response.pipe(ex);
+  response.once("error", (e) => ex.destroy(e));
+  return (async function* () {
+    try {
+      for await (const entry of ex) {
+        if (entry.header.type !== "file")
+          throw new EvError("EV_DIGEST_MISMATCH", `base file /${path} is a ${entry.header.type}`);
+        for await (const chunk of entry) yield chunk as Buffer;
+        return;
+      }
+      throw new EvError("EV_DIGEST_MISMATCH", `base file /${path}: empty archive from the engine`);
+    } finally {
+      response.destroy();
+      ex.destroy();
+    }
+  })();
+}
+
+export function readableFrom(chunks: AsyncIterable<Buffer>): Readable {
+  return Readable.from(chunks, { objectMode: false });
+}

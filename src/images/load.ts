@@ -1,0 +1,213 @@
+// Loading into the engine, with verification first: a delta or a plain `docker save`
+// archive. Nothing reaches the engine until the input's structure, paths, digests (and,
+// with trusted keys configured, its signature) have been checked. For deltas the rebuilt
+// layers are checked against their DiffIDs as they stream, and the archive given to the
+// engine ends with its manifest.json, written only after every check passed: on any
+// failure the engine receives a tar without a manifest, which `docker load` rejects
+// without creating an image.
+import type { KeyObject } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { pack } from "tar-stream";
+import { blobStream, looksLikeDelta, openDelta, type OpenedDelta } from "../delta/container.ts";
+import { decodeLayerVerified } from "../delta/decode.ts";
+import { EvError } from "../errors.ts";
+import { checkArchive, scanArchive } from "./archive.ts";
+import { hexOf, sha256Digest } from "./digest.ts";
+import { type ImageStore, type Progress, silentProgress } from "./types.ts";
+
+export interface LoadOptions {
+  /** With keys, deltas must carry a valid signature by one of them. */
+  trustedKeys?: readonly KeyObject[];
+  progress?: Progress;
+  /** Where a stream is spooled before loading (default: the OS temp dir). */
+  tmpDir?: string;
+}
+
+export interface LoadResult {
+  kind: "delta" | "archive";
+  images: Array<{ id: string; repoTags: string[] }>;
+  /** Delta only: key id of the signature that was checked. */
+  signedBy?: string;
+  /** Delta only: the target was already on the engine; only its tags were applied. */
+  alreadyPresent?: boolean;
+  /** Delta only: bytes of layers rebuilt from the delta. */
+  rebuiltBytes?: number;
+}
+
+/** Load a delta or a `docker save` archive from a file, whichever it is. */
+export async function loadImageFile(
+  store: ImageStore,
+  file: string,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
+  return (await looksLikeDelta(file))
+    ? loadDelta(store, file, options)
+    : loadArchive(store, file, options);
+}
+
+/** Load from a stream (e.g. a download): spooled to a temp file, checked, then loaded. */
+export async function loadImageStream(
+  store: ImageStore,
+  input: Readable,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
+  const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), "ev-load-"));
+  try {
+    const file = join(dir, "input.tar");
+    await pipeline(input, createWriteStream(file));
+    return await loadImageFile(store, file, options);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function loadArchive(
+  store: ImageStore,
+  file: string,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
+  const progress = options.progress ?? silentProgress;
+  const what = `archive ${file}`;
+  progress.phase("verify archive");
+  const scan = await scanArchive(createReadStream(file), what, {
+    onBytes: (n) => progress.update(n),
+  });
+  const images = checkArchive(scan, what);
+  progress.phase("load into engine", scan.bytes);
+  const input = createReadStream(file);
+  let sent = 0;
+  input.on("data", (c) => progress.update((sent += c.length)));
+  await store.load(input);
+  for (const image of images) {
+    const info = await store.inspect(image.id);
+    if (!info)
+      throw new EvError(
+        "EV_ENGINE_ERROR",
+        `the engine accepted the archive but has no ${image.id}`,
+      );
+  }
+  return { kind: "archive", images: images.map((i) => ({ id: i.id, repoTags: i.repoTags })) };
+}
+
+export async function loadDelta(
+  store: ImageStore,
+  file: string,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
+  const progress = options.progress ?? silentProgress;
+  progress.phase("verify delta");
+  const delta = await openDelta(file, {
+    trustedKeys: options.trustedKeys ?? [],
+    onBytes: (n) => progress.update(n),
+  });
+  const { manifest: m } = delta;
+  const base = await store.inspect(m.base.id);
+  if (!base) {
+    const tags = m.base.repoTags.length > 0 ? ` (${m.base.repoTags.join(", ")})` : "";
+    throw new EvError(
+      "EV_DELTA_BASE_MISSING",
+      `base image ${m.base.id}${tags} is not on this device`,
+      { hint: "load the full image, or a delta from an image this device has" },
+    );
+  }
+  if (base.diffIds.join() !== m.base.diffIds.join())
+    throw new EvError(
+      "EV_DIGEST_MISMATCH",
+      `base image ${m.base.id} has other layers than the delta expects`,
+    );
+  const present = await store.inspect(m.target.id);
+  const rebuiltBytes = present ? 0 : await rebuildInto(store, delta, progress);
+  const after = await store.inspect(m.target.id);
+  if (!after || after.id !== m.target.id)
+    throw new EvError(
+      "EV_DIGEST_MISMATCH",
+      `the engine loaded the rebuilt image, but it is ${after?.id ?? "missing"}, not ${m.target.id}`,
+    );
+  return {
+    kind: "delta",
+    images: [{ id: after.id, repoTags: after.repoTags }],
+    ...(delta.signedBy ? { signedBy: delta.signedBy } : {}),
+    ...(present ? { alreadyPresent: true } : {}),
+    rebuiltBytes,
+  };
+}
+
+/** Stream the rebuilt target into the engine; returns the rebuilt layer bytes. */
+async function rebuildInto(
+  store: ImageStore,
+  delta: OpenedDelta,
+  progress: Progress,
+): Promise<number> {
+  const m = delta.manifest;
+  const total = m.layers.reduce((n, l) => n + (l.source === "delta" ? l.size : 0), 0);
+  progress.phase("rebuild and load", total);
+  const rootfs = await store.openRootfs(m.base.id);
+  const tar = pack();
+  const loading = store.load(tar as unknown as Readable);
+  loading.catch((e: unknown) => tar.destroy(e as Error));
+  let done = 0;
+  const build = async () => {
+    for (const [i, layer] of m.layers.entries()) {
+      if (layer.source !== "delta") continue;
+      const chunks = decodeLayerVerified(
+        {
+          ops: blobStream(delta, layer.ops),
+          lit: blobStream(delta, layer.lit),
+          base: rootfs,
+          what: `layer ${i + 1} (${layer.diffId})`,
+        },
+        layer.size,
+        hexOf(layer.diffId),
+      );
+      const entry = tar.entry({ name: layerName(layer.diffId), size: layer.size });
+      const counted = async function* () {
+        for await (const c of chunks) {
+          done += c.length;
+          progress.update(done);
+          yield c;
+        }
+      };
+      await pipeline(Readable.from(counted()), entry);
+    }
+    const config = Buffer.concat(await arrayOf(blobStream(delta, m.target.config)));
+    if (sha256Digest(config) !== m.target.id)
+      throw new EvError("EV_DIGEST_MISMATCH", `target config changed after it was verified`);
+    const configName = `${hexOf(m.target.id)}.json`;
+    tar.entry({ name: configName }, config);
+    const dockerManifest = [
+      {
+        Config: configName,
+        RepoTags: m.target.repoTags,
+        Layers: m.layers.map((l) => layerName(l.diffId)),
+      },
+    ];
+    tar.entry({ name: "manifest.json" }, JSON.stringify(dockerManifest));
+    tar.finalize();
+  };
+  try {
+    await build();
+    await loading;
+  } catch (e) {
+    tar.destroy(e as Error);
+    await loading.catch(() => {});
+    throw e;
+  } finally {
+    await rootfs.close();
+  }
+  return done;
+}
+
+function layerName(diffId: string): string {
+  return `layers/${hexOf(diffId)}.tar`;
+}
+
+async function arrayOf(source: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const c of source) out.push(c);
+  return out;
+}

@@ -1,0 +1,149 @@
+// The base image's final filesystem, built from its layer tars on disk (bottom first) with
+// OCI whiteouts applied: every regular file with its digest and where its bytes sit. This
+// is the encoder's BaseCatalog; the files it lists are exactly those a container of the
+// base image shows.
+import { createHash } from "node:crypto";
+import { type FileHandle, open } from "node:fs/promises";
+import { posix } from "node:path";
+import { readAt, walkTar } from "../delta/tar-walk.ts";
+import type { BaseCatalog, BaseFile } from "../delta/types.ts";
+
+interface IndexedFile extends BaseFile {
+  layer: number;
+  offset: number;
+}
+
+const WHITEOUT = ".wh.";
+const OPAQUE = ".wh..wh..opq";
+const CHUNK = 1 << 20;
+
+function similarKey(path: string): string {
+  return path.replace(/[0-9]+/g, "#");
+}
+
+export class RootfsIndex implements BaseCatalog {
+  private readonly files = new Map<string, IndexedFile>();
+  private readonly shas = new Map<string, IndexedFile>();
+  private readonly similarPaths = new Map<string, IndexedFile>();
+  private readonly handles: FileHandle[] = [];
+  /** Every directory that has (or had) an indexed file below it. */
+  private readonly dirs = new Set<string>();
+
+  /** Index the layer tar files (bottom first); `onBytes` reports bytes walked. */
+  static async build(
+    layerFiles: readonly string[],
+    onBytes: (done: number) => void = () => {},
+  ): Promise<RootfsIndex> {
+    const index = new RootfsIndex();
+    let done = 0;
+    try {
+      for (const [i, file] of layerFiles.entries()) {
+        const fh = await open(file, "r");
+        index.handles.push(fh);
+        const { size } = await fh.stat();
+        await index.addLayer(i, fh, size);
+        done += size;
+        onBytes(done);
+      }
+    } catch (e) {
+      await index.close();
+      throw e;
+    }
+    for (const f of index.files.values()) {
+      if (f.size === 0) continue;
+      if (!index.shas.has(f.sha256)) index.shas.set(f.sha256, f);
+      const key = similarKey(f.path);
+      const prev = index.similarPaths.get(key);
+      if (!prev || prev.size < f.size) index.similarPaths.set(key, f);
+    }
+    return index;
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+
+  private removeTree(path: string): void {
+    this.files.delete(path);
+    if (!this.dirs.has(path)) return;
+    const prefix = `${path}/`;
+    for (const key of this.files.keys()) if (key.startsWith(prefix)) this.files.delete(key);
+  }
+
+  private async addLayer(layer: number, fh: FileHandle, size: number): Promise<void> {
+    const added: IndexedFile[] = [];
+    const links: Array<{ path: string; target: string }> = [];
+    const replaced: string[] = [];
+    const walk = walkTar(fh, size, `base layer ${layer}`);
+    for (let next = await walk.next(); !next.done; next = await walk.next()) {
+      const e = next.value;
+      if (e.meta || e.path === "") continue;
+      const base = posix.basename(e.path);
+      const dir = posix.dirname(e.path) === "." ? "" : posix.dirname(e.path);
+      if (base === OPAQUE) {
+        const prefix = dir === "" ? "" : `${dir}/`;
+        for (const key of this.files.keys()) if (key.startsWith(prefix)) this.files.delete(key);
+        continue;
+      }
+      if (base.startsWith(WHITEOUT)) {
+        const gone = base.slice(WHITEOUT.length);
+        this.removeTree(dir === "" ? gone : `${dir}/${gone}`);
+        continue;
+      }
+      if (e.type === "5") continue;
+      replaced.push(e.path);
+      if (e.type === "0") {
+        const h = createHash("sha256");
+        for (let pos = 0; pos < e.size; pos += CHUNK)
+          h.update(await readAt(fh, e.contentStart + pos, Math.min(CHUNK, e.size - pos)));
+        added.push({
+          path: e.path,
+          size: e.size,
+          sha256: h.digest("hex"),
+          layer,
+          offset: e.contentStart,
+        });
+      } else if (e.type === "1") {
+        links.push({ path: e.path, target: e.linkname.replace(/^\/+/, "").replace(/^\.\//, "") });
+      }
+    }
+    // A non-directory replaces whatever the lower layers had at that path, tree included.
+    for (const p of replaced) this.removeTree(p);
+    const layerFiles = new Map(added.map((f) => [f.path, f]));
+    for (const f of added) this.put(f);
+    for (const l of links) {
+      const target = layerFiles.get(l.target) ?? this.files.get(l.target);
+      if (target) this.put({ ...target, path: l.path });
+    }
+  }
+
+  private put(f: IndexedFile): void {
+    this.files.set(f.path, f);
+    for (let d = posix.dirname(f.path); d !== "." && !this.dirs.has(d); d = posix.dirname(d))
+      this.dirs.add(d);
+  }
+
+  byPath(path: string): BaseFile | undefined {
+    return this.files.get(path);
+  }
+
+  bySha256(sha256: string): BaseFile | undefined {
+    return this.shas.get(sha256);
+  }
+
+  similar(path: string): BaseFile | undefined {
+    return this.similarPaths.get(similarKey(path));
+  }
+
+  async read(file: BaseFile, start: number, end: number): Promise<Buffer> {
+    const f = this.files.get(file.path);
+    const fh = f ? this.handles[f.layer] : undefined;
+    if (!f || !fh) throw new Error(`base file ${file.path} is not indexed`);
+    return readAt(fh, f.offset + start, end - start);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.close().catch(() => {})));
+    this.handles.length = 0;
+  }
+}
