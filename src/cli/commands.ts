@@ -4,6 +4,7 @@ import { registerApply } from "./apply.ts";
 import { registerDelta } from "./delta.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerImage } from "./image.ts";
+import { registerLint } from "./lint.ts";
 import { registerRun } from "./run.ts";
 import { registerStatus } from "./status.ts";
 
@@ -16,4 +17,5 @@ export const commandModules: RegisterCommand[] = [
   registerDoctor,
   registerImage,
   registerDelta,
+  registerLint,
 ];
