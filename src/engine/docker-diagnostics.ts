@@ -114,12 +114,13 @@ export function dockerDiagnostics(
 
     async oomEvents(since, until, signal): Promise<OomEvent[]> {
       const stream = await docker.getEvents({
-        since: Math.floor(since.getTime() / 1000),
-        // Not rounded up: an `until` in the future makes the engine wait for it.
-        until: Math.floor(until.getTime() / 1000),
+        since: engineTime(since),
+        // Exact to the millisecond: rounded down it would drop the last second's events,
+        // rounded up the engine would wait for that second to pass.
+        until: engineTime(until),
         filters: { type: ["container"], event: ["oom"] },
         abortSignal: signal,
-      } as Docker.GetEventsOptions);
+      } as unknown as Docker.GetEventsOptions);
       const events: OomEvent[] = [];
       let buffered = "";
       for await (const chunk of stream as AsyncIterable<Buffer | string>) {
@@ -134,17 +135,25 @@ export function dockerDiagnostics(
   };
 }
 
+/** "seconds.nanoseconds", the engine's timestamp form (the fraction is nanoseconds, padded). */
+function engineTime(d: Date): string {
+  const ms = d.getTime();
+  const nanos = String((ms % 1000) * 1_000_000).padStart(9, "0");
+  return `${Math.floor(ms / 1000)}.${nanos}`;
+}
+
 function toOomEvent(line: string): OomEvent {
   const e = JSON.parse(line) as {
     id?: string;
     time?: number;
+    timeNano?: number;
     Actor?: { ID?: string; Attributes?: Record<string, string> };
   };
   const id = e.Actor?.ID ?? e.id ?? "";
   return {
     containerId: id,
     name: e.Actor?.Attributes?.name ?? id.slice(0, 12),
-    at: new Date((e.time ?? 0) * 1000),
+    at: new Date(e.timeNano ? Math.floor(e.timeNano / 1e6) : (e.time ?? 0) * 1000),
   };
 }
 

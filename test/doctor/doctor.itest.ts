@@ -195,12 +195,18 @@ describe("edgevisor doctor on the real engine", () => {
     assert.equal(r.exitCode, 2);
   });
 
-  test("an OOM kill of the last 24 h is reported", async () => {
+  test("an OOM kill of the last 24 h is reported, from the engine's events", async () => {
     const inspect = await created[1]!.inspect();
     assert.equal(inspect.State.OOMKilled, true, "the hog container was OOM-killed");
+    const now = new Date();
+    const events = await engine().oomEvents(new Date(now.getTime() - 3_600_000), now);
+    assert.ok(
+      events.some((e) => e.name === oomName),
+      `oom event of ${oomName} in ${JSON.stringify(events)}`,
+    );
     const oom = check(await doctor(), "oom");
     assert.equal(oom.status, "warn");
-    assert.match(oom.detail, new RegExp(oomName));
+    assert.match(oom.detail, new RegExp(`${oomName} ×\\d`));
   });
 
   test("--json: report shape, every check, exit code of the worst status", async () => {
