@@ -102,7 +102,7 @@ describe("writable layers", () => {
     ];
     const r = await runOne(writableLayersCheck, { engine: fakeEngine({ list }) });
     assert.equal(r.status, "ok");
-    assert.equal(r.figure, "largest: web 1.0 MiB (1 services)");
+    assert.equal(r.figure, "largest: web 1.0 MiB (1 service)");
   });
   test("skipped when the engine check fails", async () => {
     const engine = fakeEngine({

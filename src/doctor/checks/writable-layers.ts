@@ -4,6 +4,8 @@ import { servicesOf } from "../engine-diagnostics.ts";
 import { bytes, listed } from "../format.ts";
 import type { Check } from "../types.ts";
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 export const writableLayersCheck: Check = {
   id: "writable-layers",
   title: "Writable layers",
@@ -27,7 +29,7 @@ export const writableLayersCheck: Check = {
       .join(", ")}. Warn above ${bytes(limit)}.`;
     if (heavy.length === 0) {
       const top = bySize[0]!;
-      const figure = `largest: ${top.name} ${bytes(top.sizeRwBytes)} (${services.length} ${scope === "managed" ? "services" : "containers"})`;
+      const figure = `largest: ${top.name} ${bytes(top.sizeRwBytes)} (${plural(services.length, scope === "managed" ? "service" : "container")})`;
       return { status: "ok", figure, detail, action: "" };
     }
     return {
