@@ -8,7 +8,7 @@ import { parseNetworkDecls, parseVolumeDecls } from "./parse-resources.ts";
 import { parseService, type ParsedService } from "./parse-service.ts";
 import { posAt, type SourcePos } from "./positions.ts";
 import { checkReferences } from "./references.ts";
-import type { ReadTextFile, Reference } from "./service-ctx.ts";
+import type { ParseEnv, ReadTextFile, Reference } from "./service-ctx.ts";
 import type { BuildSpec, NetworkSpec, Release, ServiceSpec, VolumeSpec } from "./types.ts";
 import { UNSUPPORTED_TOP_LEVEL_FIELDS } from "./unsupported.ts";
 import { fail, isNullish, mapEntries, pos, readString, warn, type ReadCtx } from "./yaml-read.ts";
@@ -85,7 +85,9 @@ export function parseCompose(input: ParseInput): ParseOutput {
   let servicesNode: { node: Node | null; keyNode: Node; path: string } | undefined;
   let volumes: Record<string, VolumeSpec> = {};
   let networks: Record<string, NetworkSpec> = {};
-  for (const e of mapEntries(read, doc.contents as Node, "", "a mapping with `services`") ?? []) {
+  const top = mapEntries(read, doc.contents as Node, "", "a mapping with `services`");
+  if (!top) return empty;
+  for (const e of top) {
     if (e.key === "version" || e.key.startsWith("x-")) continue;
     if (e.key === "name") name = readString(read, e.value, e.path, "an app name");
     else if (e.key === "services")
@@ -113,40 +115,13 @@ export function parseCompose(input: ParseInput): ParseOutput {
       `app name "${input.app ?? name ?? input.fallbackApp}" has no usable characters; use [a-z0-9_-]`,
     );
 
-  const parsed: ParsedService[] = [];
-  if (!servicesNode)
-    issues.error({ line: 1, column: 1 }, "services", "a compose file needs `services`");
-  else {
-    for (const e of mapEntries(
-      read,
-      servicesNode.node,
-      servicesNode.path,
-      "a mapping of service name to settings",
-    ) ?? []) {
-      parsed.push(
-        parseService(
-          read,
-          {
-            baseDir: input.baseDir,
-            homeDir: input.homeDir,
-            lookup,
-            readTextFile: input.readTextFile,
-          },
-          e.key,
-          e.keyNode,
-          e.value,
-          e.path,
-        ),
-      );
-    }
-    if (parsed.length === 0)
-      fail(
-        read,
-        servicesNode.node ?? servicesNode.keyNode,
-        servicesNode.path,
-        "a release needs at least one service",
-      );
-  }
+  const serviceEnv: ParseEnv = {
+    baseDir: input.baseDir,
+    homeDir: input.homeDir,
+    lookup,
+    readTextFile: input.readTextFile,
+  };
+  const parsed = parseServices(read, serviceEnv, servicesNode);
 
   const services: Record<string, ServiceSpec> = {};
   const builds: PendingBuild[] = [];
@@ -179,6 +154,22 @@ export function parseCompose(input: ParseInput): ParseOutput {
     };
   }
   return { release: { app, services, volumes, networks }, builds, issues };
+}
+
+function parseServices(
+  read: ReadCtx,
+  env: ParseEnv,
+  at: { node: Node | null; keyNode: Node; path: string } | undefined,
+): ParsedService[] {
+  if (!at) {
+    read.issues.error({ line: 1, column: 1 }, "services", "a compose file needs `services`");
+    return [];
+  }
+  const entries = mapEntries(read, at.node, at.path, "a mapping of service name to settings");
+  if (!entries) return [];
+  if (entries.length === 0)
+    fail(read, at.node ?? at.keyNode, at.path, "a release needs at least one service");
+  return entries.map((e) => parseService(read, env, e.key, e.keyNode, e.value, e.path));
 }
 
 function yamlMessage(message: string): string {

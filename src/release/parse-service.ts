@@ -283,7 +283,8 @@ export function parseService(
   };
   if (!SERVICE_NAME.test(name))
     fail(read, keyNode, path, "a service name may only use letters, digits, '_', '.' and '-'");
-  for (const e of mapEntries(read, node, path, "a mapping of service settings") ?? []) {
+  const entries = mapEntries(read, node, path, "a mapping of service settings");
+  for (const e of entries ?? []) {
     const parser = FIELDS[e.key];
     if (parser) {
       if (!isNullish(e.value)) parser(s, e.value, e.path);
@@ -292,7 +293,7 @@ export function parseService(
       warn(read, e.keyNode, e.path, why ? `not supported: ${why}` : "unknown field, ignored");
     }
   }
-  finish(s, keyNode, path);
+  if (entries) finish(s, keyNode, path);
   return { spec: s.spec, refs: s.refs, buildNode: s.buildNode, buildPath: s.buildPath };
 }
 

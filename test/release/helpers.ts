@@ -2,7 +2,7 @@
 // and find issues by path.
 import assert from "node:assert/strict";
 import { parseCompose, type ParseOutput } from "../../src/release/parse-compose.ts";
-import type { ReleaseIssue } from "../../src/release/issues.ts";
+import { sortIssues, type ReleaseIssue } from "../../src/release/issues.ts";
 import type { ServiceSpec } from "../../src/release/types.ts";
 
 export const FILE = "app/docker-compose.yml";
@@ -37,12 +37,14 @@ export function web(body: string, extra = ""): string {
   return `services:\n  web:\n${lines.join("\n")}\n${extra}`;
 }
 
+/** Errors in file order. */
 export function errors(out: ParseOutput): ReleaseIssue[] {
-  return out.issues.errors;
+  return sortIssues(out.issues.errors);
 }
 
+/** Warnings in file order. */
 export function warnings(out: ParseOutput): ReleaseIssue[] {
-  return out.issues.warnings;
+  return sortIssues(out.issues.warnings);
 }
 
 /** The service, asserting the parse had no errors. */
