@@ -1,5 +1,7 @@
 // The delta file: a plain tar, readable with `tar tvf`, in this order:
 //   manifest.json            the manifest (JSON; the exact bytes are what is signed)
+//   manifest.json.sha256     "sha256:<hex>\n" of manifest.json: catches corruption; only a
+//                            signature catches tampering
 //   manifest.sig             optional: {"alg":"ed25519","keyId":…,"sig":…}
 //   blobs/sha256/<hex>       every blob the manifest lists, once
 // Reading is strict: anything else (other names, links, PAX headers, duplicates, missing
@@ -24,6 +26,7 @@ import { readAt, walkTar } from "./tar-walk.ts";
 
 export const MANIFEST_NAME = "manifest.json";
 export const SIGNATURE_NAME = "manifest.sig";
+export const MANIFEST_DIGEST_NAME = "manifest.json.sha256";
 const MAX_MANIFEST = 16 << 20;
 const BLOB_NAME = /^blobs\/sha256\/([0-9a-f]{64})$/;
 
@@ -48,6 +51,7 @@ export async function writeDelta(
   });
   const done = pipeline(tar, out);
   tar.entry({ name: MANIFEST_NAME, mtime: new Date(0) }, manifestBytes);
+  tar.entry({ name: MANIFEST_DIGEST_NAME, mtime: new Date(0) }, `${sha256Of(manifestBytes)}\n`);
   if (signature)
     tar.entry({ name: SIGNATURE_NAME, mtime: new Date(0) }, `${JSON.stringify(signature)}\n`);
   const seen = new Set<string>();
@@ -71,6 +75,10 @@ export interface OpenedDelta {
   signedBy: string | undefined;
   /** Where each blob's bytes sit in the file. */
   blobs: Map<string, { offset: number; size: number }>;
+}
+
+function sha256Of(b: Buffer): string {
+  return `sha256:${createHash("sha256").update(b).digest("hex")}`;
 }
 
 function unsafe(name: string, why: string): EvError {
@@ -143,14 +151,29 @@ export async function openDelta(
       const reason = unsafePathReason(e.rawPath);
       if (reason) throw unsafe(e.rawPath, reason);
       if (e.meta || e.type !== "0") throw unsafe(e.rawPath, `entry type "${e.type}" not allowed`);
+      const padding = await readAt(fh, e.contentStart + e.size, e.end - e.contentStart - e.size);
+      if (padding.some((b) => b !== 0))
+        throw invalid(`delta entry "${e.rawPath}": padding is not zero`);
       if (index === 0) {
         if (e.rawPath !== MANIFEST_NAME)
           throw unsafe(e.rawPath, "first entry must be manifest.json");
         if (e.size > MAX_MANIFEST) throw invalid(`manifest.json is ${e.size} bytes`);
         manifestBytes = await readAt(fh, e.contentStart, e.size);
-        manifest = parseManifest(manifestBytes);
+      } else if (index === 1) {
+        if (e.rawPath !== MANIFEST_DIGEST_NAME)
+          throw unsafe(e.rawPath, `second entry must be ${MANIFEST_DIGEST_NAME}`);
+        const stated = (await readAt(fh, e.contentStart, Math.min(e.size, 128))).toString("latin1");
+        if (stated !== `${sha256Of(manifestBytes!)}\n`)
+          throw new EvError(
+            "EV_DIGEST_MISMATCH",
+            "manifest.json does not match manifest.json.sha256",
+            {
+              hint: "the delta is corrupt or was tampered with",
+            },
+          );
+        manifest = parseManifest(manifestBytes!);
         expected = new Map(manifestBlobs(manifest).map((b) => [b.digest, b]));
-      } else if (index === 1 && e.rawPath === SIGNATURE_NAME) {
+      } else if (index === 2 && e.rawPath === SIGNATURE_NAME) {
         signature = parseSignature(await readAt(fh, e.contentStart, Math.min(e.size, 4096)));
       } else {
         const m = BLOB_NAME.exec(e.rawPath);

@@ -1,0 +1,207 @@
+// Deltas and archives against the real private engine, through the CLI.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type Docker from "dockerode";
+import { engineHost, testDocker, uniqueName } from "../support/engine.ts";
+import { buildTestImage } from "../support/images.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+let docker: Docker;
+let work: string;
+const created: string[] = [];
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, "src/cli/main.ts"), ...args],
+      { env: { ...process.env, DOCKER_HOST: engineHost() }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function result(stdout: string): Record<string, unknown> {
+  const lines = stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const r = lines.find((l) => l.type === "result");
+  assert.ok(r, `no result line in ${stdout}`);
+  return r;
+}
+
+async function removeImage(ref: string): Promise<void> {
+  await docker
+    .getImage(ref)
+    .remove()
+    .catch(() => {});
+}
+
+async function imageId(ref: string): Promise<string | undefined> {
+  return docker
+    .getImage(ref)
+    .inspect()
+    .then(
+      (i) => i.Id,
+      () => undefined,
+    );
+}
+
+async function catFile(ref: string, path: string): Promise<string> {
+  const c = await docker.createContainer({ Image: ref, Cmd: ["cat", path] });
+  try {
+    await c.start();
+    await c.wait();
+    const logs = (await c.logs({ stdout: true })) as Buffer;
+    return logs.subarray(8).toString("utf8");
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+/** An OLD/NEW pair like a security update: a library patched, a config bumped, a file added. */
+async function buildPair(prefix: string) {
+  const name = uniqueName(prefix);
+  const lib = randomBytes(400_000);
+  const lib2 = Buffer.concat([
+    lib.subarray(0, 200_000),
+    Buffer.from("CVE fix"),
+    lib.subarray(200_007),
+  ]);
+  const oldTag = `${name}:1`;
+  const newTag = `${name}:2`;
+  created.push(oldTag, newTag);
+  const common = { "/etc/app.conf": `name=${name}\n` };
+  const oldId = await buildTestImage(docker, {
+    tag: oldTag,
+    files: { ...common, "/usr/lib/libssl.so.3.0.1": lib, "/etc/version": "1\n" },
+  });
+  const newId = await buildTestImage(docker, {
+    tag: newTag,
+    files: {
+      ...common,
+      "/usr/lib/libssl.so.3.0.2": lib2,
+      "/etc/version": "2\n",
+      "/opt/notes.txt": "release notes\n".repeat(200),
+    },
+  });
+  return { oldTag, newTag, oldId, newId };
+}
+
+before(async () => {
+  docker = testDocker();
+  work = await mkdtemp(join(tmpdir(), "ev-delta-itest-"));
+});
+
+after(async () => {
+  for (const t of created.reverse()) await removeImage(t);
+  await rm(work, { recursive: true, force: true });
+});
+
+test("delta create -o, then image load -i on an engine with only OLD rebuilds NEW with its exact id", async () => {
+  const p = await buildPair("ev-delta");
+  const file = join(work, "a.delta");
+  const c = await cli("delta", "create", p.oldTag, p.newTag, "-o", file, "--json");
+  assert.equal(c.code, 0, c.stderr);
+  const made = result(c.stdout);
+  assert.equal(made.target, p.newId);
+  const deltaBytes = (await stat(file)).size;
+  assert.equal(made.deltaBytes, deltaBytes);
+  // The library appears twice in NEW's layers (COPY, then mv): once as new content, once
+  // patched against the old library.
+  assert.ok(deltaBytes < 480_000, `delta is ${deltaBytes} bytes`);
+
+  await removeImage(p.newTag);
+  assert.equal(await imageId(p.newTag), undefined);
+  const l = await cli("image", "load", "-i", file, "--json");
+  assert.equal(l.code, 0, l.stderr);
+  const loaded = result(l.stdout);
+  assert.equal(loaded.kind, "delta");
+  assert.equal(await imageId(p.newTag), p.newId);
+  assert.equal(await catFile(p.newTag, "/etc/version"), "2\n");
+  const containers = await docker.listContainers({
+    all: true,
+    filters: { label: ["io.edgevisor.delta-base"], ancestor: [p.oldId] },
+  });
+  assert.equal(containers.length, 0, "the base reader container is removed");
+
+  // Loading again is a no-op that keeps the id.
+  const again = await cli("image", "load", "-i", file, "--json");
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(result(again.stdout).alreadyPresent, true);
+});
+
+test("a delta whose base is missing is refused with an error naming the base", async () => {
+  const p = await buildPair("ev-delta-nobase");
+  const file = join(work, "b.delta");
+  const c = await cli("delta", "create", p.oldTag, p.newTag, "-o", file);
+  assert.equal(c.code, 0, c.stderr);
+  await removeImage(p.newTag);
+  await removeImage(p.oldTag);
+  const l = await cli("image", "load", "-i", file);
+  assert.equal(l.code, 9);
+  assert.match(
+    l.stderr,
+    /EV_DELTA_BASE_MISSING: base image sha256:[0-9a-f]{64} \(ev-delta-nobase-[^)]+:1\) is not on this device/,
+  );
+  assert.ok(l.stderr.includes(p.oldId));
+  assert.equal(await imageId(p.newTag), undefined);
+});
+
+test("signed deltas: with trusted keys, a signed delta loads and an unsigned one is refused", async () => {
+  const p = await buildPair("ev-delta-signed");
+  const keys = join(work, "keys");
+  await import("node:fs/promises").then((fs) => fs.mkdir(keys));
+  const k = await cli("delta", "keygen", join(keys, "release"));
+  assert.equal(k.code, 0, k.stderr);
+  const signed = join(work, "s.delta");
+  const unsigned = join(work, "u.delta");
+  assert.equal(
+    (
+      await cli(
+        "delta",
+        "create",
+        p.oldTag,
+        p.newTag,
+        "-o",
+        signed,
+        "--sign-key",
+        join(keys, "release.key"),
+      )
+    ).code,
+    0,
+  );
+  assert.equal((await cli("delta", "create", p.oldTag, p.newTag, "-o", unsigned)).code, 0);
+  await removeImage(p.newTag);
+  const refused = await cli("image", "load", "-i", unsigned, "--trusted-keys", keys);
+  assert.equal(refused.code, 9);
+  assert.match(refused.stderr, /EV_DELTA_SIGNATURE: the delta is not signed/);
+  assert.equal(await imageId(p.newTag), undefined);
+  const ok = await cli("image", "load", "-i", signed, "--trusted-keys", keys, "--json");
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(String(result(ok.stdout).signedBy), /^[0-9a-f]{64}$/);
+  assert.equal(await imageId(p.newTag), p.newId);
+});
+
+test("image save -o and image load -i round trip a plain archive", async () => {
+  const tag = `${uniqueName("ev-save")}:1`;
+  created.push(tag);
+  const id = await buildTestImage(docker, { tag, files: { "/etc/saved": "yes\n" } });
+  const file = join(work, "plain.tar");
+  const s = await cli("image", "save", tag, "-o", file, "--json");
+  assert.equal(s.code, 0, s.stderr);
+  await removeImage(tag);
+  const l = await cli("image", "load", "-i", file, "--json");
+  assert.equal(l.code, 0, l.stderr);
+  const r = result(l.stdout);
+  assert.equal(r.kind, "archive");
+  assert.equal(await imageId(tag), id);
+});
