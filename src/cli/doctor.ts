@@ -3,12 +3,13 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Command } from "commander";
+import { addConfigOptions, resolveConfig } from "../config.ts";
 import { runDoctor } from "../doctor/doctor.ts";
 import { linuxHost } from "../doctor/host.ts";
 import type { DoctorFlagValues } from "../doctor/options.ts";
 import { DOCTOR_FLAGS, resolveDoctorOptions } from "../doctor/options.ts";
 import { renderJson, renderText, textStyleFor } from "../doctor/render.ts";
-import { dockerDiagnosticsFromEnv } from "../engine/docker-diagnostics.ts";
+import { dockerDiagnosticsFor } from "../engine/docker-diagnostics.ts";
 
 export function registerDoctor(program: Command): void {
   const cmd = program
@@ -17,6 +18,7 @@ export function registerDoctor(program: Command): void {
       "diagnose this device: engine, storage, writes, memory, OOM, core dumps, clock, fleet endpoint, boot config (exit 0 ok, 1 warn, 2 fail)",
     )
     .option("--json", "print the report as JSON");
+  addConfigOptions(cmd);
   for (const f of DOCTOR_FLAGS) {
     const description = `${f.description} (env ${f.env})`;
     if (f.repeatable)
@@ -28,9 +30,10 @@ export function registerDoctor(program: Command): void {
   }
   cmd.action(async (flags: DoctorFlagValues & { json?: boolean }) => {
     const env = process.env;
+    const config = resolveConfig(flags as Record<string, unknown>, env);
     const report = await runDoctor({
-      options: resolveDoctorOptions(flags, env, existsSync),
-      engine: dockerDiagnosticsFromEnv(env),
+      options: resolveDoctorOptions(flags, env, existsSync, config.stateDir),
+      engine: dockerDiagnosticsFor(config.dockerHost),
       host: linuxHost(),
       hostname: hostname(),
     });

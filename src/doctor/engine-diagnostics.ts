@@ -1,5 +1,6 @@
 // What the doctor reads from the engine, in our own types. The one implementation on
 // dockerode lives in src/engine/docker-diagnostics.ts; tests use literal fakes.
+import { LABEL } from "../engine/labels.ts";
 
 export interface EngineInfo {
   version: string;
@@ -53,14 +54,12 @@ export interface EngineDiagnostics {
   oomEvents(since: Date, until: Date, signal?: AbortSignal): Promise<OomEvent[]>;
 }
 
-export const MANAGED_LABEL = "io.edgevisor.managed";
-
 /** The services the doctor judges: edgevisor-managed containers, or all when none are. */
 export function servicesOf(containers: ContainerDetails[]): {
   services: ContainerDetails[];
   scope: "managed" | "all";
 } {
-  const managed = containers.filter((c) => c.labels[MANAGED_LABEL] === "true");
+  const managed = containers.filter((c) => c.labels[LABEL.managed] === "true");
   return managed.length > 0
     ? { services: managed, scope: "managed" }
     : { services: containers, scope: "all" };

@@ -45,13 +45,10 @@ export const DEFAULT_THRESHOLDS: DoctorThresholds = {
   oomWindowMs: 24 * 3600 * 1000,
 };
 
-export const DEFAULT_STATE_DIR = "/var/lib/edgevisor";
-
 /** The user-settable options, as strings from flags or the environment. */
 export interface DoctorFlagValues {
   endpoint?: string;
   dataPath?: string[];
-  stateDir?: string;
   sample?: string;
   timeout?: string;
   configJson?: string;
@@ -82,12 +79,6 @@ export const DOCTOR_FLAGS: FlagSpec[] = [
     repeatable: true,
   },
   {
-    key: "stateDir",
-    flags: "--state-dir <path>",
-    env: "EDGEVISOR_STATE_DIR",
-    description: `the agent's state directory, checked for free space (default: ${DEFAULT_STATE_DIR})`,
-  },
-  {
     key: "sample",
     flags: "--sample <seconds>",
     env: "EDGEVISOR_DOCTOR_SAMPLE",
@@ -113,11 +104,15 @@ export const DOCTOR_FLAGS: FlagSpec[] = [
   },
 ];
 
-/** Flags win over the environment; `exists` decides whether default paths are included. */
+/**
+ * Flags win over the environment; `exists` decides whether default paths are included.
+ * `stateDir` is the agent's state directory (src/config.ts), checked when it exists.
+ */
 export function resolveDoctorOptions(
   flags: DoctorFlagValues,
   env: Record<string, string | undefined>,
   exists: (path: string) => boolean,
+  stateDir?: string,
 ): DoctorOptions {
   const pick = (key: keyof DoctorFlagValues): string | undefined => {
     const v = flags[key];
@@ -137,9 +132,8 @@ export function resolveDoctorOptions(
     return Math.round(n * 1000);
   };
   const explicitData = pick("dataPath")?.split(":").filter(Boolean);
-  const stateDir = pick("stateDir") ?? DEFAULT_STATE_DIR;
   const dataPaths = explicitData ?? (exists("/mnt/data") ? ["/mnt/data"] : []);
-  if (exists(stateDir) && !dataPaths.includes(stateDir)) dataPaths.push(stateDir);
+  if (stateDir && exists(stateDir) && !dataPaths.includes(stateDir)) dataPaths.push(stateDir);
   const endpoint = pick("endpoint");
   return {
     ...(endpoint ? { endpoint } : {}),

@@ -36,17 +36,25 @@ interface RawInspect {
 
 const INSPECT_CONCURRENCY = 8;
 
-/** A Docker client for DOCKER_HOST as given in `env` (unix:// only is treated as local). */
-export function dockerDiagnosticsFromEnv(
-  env: Record<string, string | undefined>,
-): EngineDiagnostics {
-  const host = env.DOCKER_HOST || "unix:///var/run/docker.sock";
-  if (host.startsWith("unix://")) {
-    const socketPath = host.slice("unix://".length);
-    return dockerDiagnostics(new Docker({ socketPath }), { local: true, address: host });
-  }
-  // tcp:// and ssh:// engines: dockerode reads DOCKER_HOST / DOCKER_CERT_PATH itself.
-  return dockerDiagnostics(new Docker(), { local: false, address: host });
+/**
+ * The engine at `dockerHost` (the agent's resolved DOCKER_HOST). Only unix:// (or a plain
+ * socket path) counts as local, so its data root is this machine's.
+ */
+export function dockerDiagnosticsFor(dockerHost: string): EngineDiagnostics {
+  const socketPath = dockerHost.startsWith("unix://")
+    ? dockerHost.slice("unix://".length)
+    : dockerHost.startsWith("/")
+      ? dockerHost
+      : undefined;
+  if (socketPath)
+    return dockerDiagnostics(new Docker({ socketPath }), { local: true, address: dockerHost });
+  const url = new URL(dockerHost);
+  const docker = new Docker({
+    host: url.hostname,
+    port: Number(url.port) || 2375,
+    protocol: url.protocol === "https:" ? "https" : "http",
+  });
+  return dockerDiagnostics(docker, { local: false, address: dockerHost });
 }
 
 export function dockerDiagnostics(

@@ -21,8 +21,12 @@ describe("options", () => {
     assert.equal(o.endpoint, undefined);
   });
   test("/mnt/data and the state dir are included when they exist", () => {
-    const o = resolveDoctorOptions({}, {}, (p) => p === "/mnt/data" || p === "/var/lib/edgevisor");
+    const exists = (p: string) => p === "/mnt/data" || p === "/var/lib/edgevisor";
+    const o = resolveDoctorOptions({}, {}, exists, "/var/lib/edgevisor");
     assert.deepEqual(o.dataPaths, ["/mnt/data", "/var/lib/edgevisor"]);
+  });
+  test("a state dir that does not exist is left out", () => {
+    assert.deepEqual(resolveDoctorOptions({}, {}, none, "/var/lib/edgevisor").dataPaths, []);
   });
   test("flags win over the environment", () => {
     const env = { EDGEVISOR_ENDPOINT: "https://env.example", EDGEVISOR_DOCTOR_SAMPLE: "5" };
