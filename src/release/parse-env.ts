@@ -65,7 +65,7 @@ function readOne(s: ServiceCtx, item: Item, file: string, required: boolean): vo
       fail(s.read, item.node, item.path, `env file "${file}" does not exist (looked for ${abs})`);
     return;
   }
-  const display = path.join(path.dirname(s.read.issues.file), file);
+  const display = path.isAbsolute(file) ? file : path.join(path.dirname(s.read.issues.file), file);
   const parsed = parseDotenv(text, s.env.lookup);
   for (const issue of parsed.issues) {
     s.read.issues.add({

@@ -15,6 +15,7 @@ import {
 } from "./parse-networking.ts";
 import { parseExpose, parsePorts } from "./parse-ports.ts";
 import type { ParseEnv, Reference, ServiceCtx } from "./service-ctx.ts";
+import { IMAGE_ACCEPTS, isImageReference } from "./image-ref.ts";
 import { shellSplit } from "./shell-split.ts";
 import { DEFAULT_HANDOVER_TIMEOUT_MS, type ServiceSpec, type Ulimit } from "./types.ts";
 import { BYTE_SIZE_ACCEPTS, parseByteSize } from "./units.ts";
@@ -126,10 +127,39 @@ function readLogging(s: ServiceCtx, node: Node | null, path: string): void {
 }
 
 const str =
-  (set: (spec: ServiceSpec, v: string) => void, accepts?: string): FieldParser =>
+  (
+    set: (spec: ServiceSpec, v: string) => void,
+    accepts: string,
+    valid: (v: string) => boolean = () => true,
+  ): FieldParser =>
   (s, node, path) => {
     const v = readString(s.read, node, path, accepts);
-    if (v !== undefined) set(s.spec, v);
+    if (v !== undefined && valid(v)) set(s.spec, v);
+    else if (v !== undefined) expected(s.read, node, path, accepts);
+  };
+
+/** pid / ipc: a fixed set of modes, or "service:<name>" (a dependency) / "container:<id>". */
+const shareMode =
+  (set: (spec: ServiceSpec, v: string) => void, modes: string[]): FieldParser =>
+  (s, node, path) => {
+    const accepts = `${modes.map((m) => `"${m}"`).join(", ")}, "service:<name>" or "container:<id>"`;
+    const v = readString(s.read, node, path, accepts);
+    if (v === undefined) return;
+    const m = /^(service|container):(.+)$/.exec(v);
+    if (!modes.includes(v) && !m) {
+      expected(s.read, node, path, accepts);
+      return;
+    }
+    if (m?.[1] === "service")
+      s.refs.push({
+        kind: "service",
+        name: m[2] as string,
+        from: s.spec.name,
+        node,
+        path,
+        dependency: true,
+      });
+    set(s.spec, v);
   };
 
 const bool =
@@ -154,9 +184,9 @@ const list =
 const FIELDS: Record<string, FieldParser> = {
   image: (s, node, path) => {
     s.imageGiven = true;
-    const image = readString(s.read, node, path, "an image reference like repo/name:tag");
-    if (image !== undefined && (image === "" || /\s/.test(image)))
-      expected(s.read, node, path, "an image reference like repo/name:tag");
+    const image = readString(s.read, node, path, IMAGE_ACCEPTS);
+    if (image !== undefined && !isImageReference(image))
+      expected(s.read, node, path, IMAGE_ACCEPTS);
     else if (image !== undefined) s.spec.image = image;
   },
   build: (s, node, path) => {
@@ -228,7 +258,11 @@ const FIELDS: Record<string, FieldParser> = {
   ulimits: (s, node, path) => (s.spec.ulimits = readUlimits(s.read, node, path)),
   sysctls: (s, node, path) => (s.spec.sysctls = readKeyValues(s.read, node, path) ?? {}),
   user: str((spec, v) => (spec.user = v), 'a user like "1000", "app" or "1000:1000"'),
-  working_dir: str((spec, v) => (spec.workingDir = v), "an absolute path"),
+  working_dir: str(
+    (spec, v) => (spec.workingDir = v),
+    "an absolute path",
+    (v) => v.startsWith("/"),
+  ),
   hostname: str((spec, v) => (spec.hostname = v), "a host name"),
   dns: (s, node, path) => (s.spec.dns = parseDns(s.read, node, path)),
   extra_hosts: (s, node, path) => (s.spec.extraHosts = parseExtraHosts(s.read, node, path)),
@@ -236,7 +270,11 @@ const FIELDS: Record<string, FieldParser> = {
   read_only: bool((spec, v) => (spec.readOnly = v)),
   tty: bool((spec, v) => (spec.tty = v)),
   stdin_open: bool((spec, v) => (spec.stdinOpen = v)),
-  stop_signal: str((spec, v) => (spec.stopSignal = v), 'a signal name like "SIGTERM"'),
+  stop_signal: str(
+    (spec, v) => (spec.stopSignal = v),
+    'a signal like "SIGTERM" or "SIGRTMIN+3"',
+    (v) => /^(SIG[A-Z0-9]+([+-]\d+)?|\d+)$/.test(v),
+  ),
   stop_grace_period: (s, node, path) => {
     const v = readDuration(s.read, node, path);
     if (v !== undefined) s.spec.stopGracePeriodMs = v;
@@ -244,8 +282,8 @@ const FIELDS: Record<string, FieldParser> = {
   logging: readLogging,
   security_opt: list((spec, v) => (spec.securityOpt = v)),
   group_add: list((spec, v) => (spec.groupAdd = v)),
-  pid: str((spec, v) => (spec.pid = v), '"host" or "service:<name>"'),
-  ipc: str((spec, v) => (spec.ipc = v), '"host", "private", "shareable" or "service:<name>"'),
+  pid: shareMode((spec, v) => (spec.pid = v), ["host"]),
+  ipc: shareMode((spec, v) => (spec.ipc = v), ["host", "private", "shareable", "none"]),
   oom_score_adj: (s, node, path) => {
     const v = readInt(s.read, node, path, "a whole number from -1000 to 1000", {
       min: -1000,
@@ -299,6 +337,12 @@ export function parseService(
 
 function finish(s: ServiceCtx, keyNode: Node, path: string): void {
   s.spec.environment = { ...s.envFileVars, ...s.environment };
+  // network_mode / pid / ipc "service:X" need X running first, as compose orders them.
+  for (const ref of s.refs) {
+    if (ref.kind === "service" && ref.dependency && !(ref.name in s.spec.dependsOn)) {
+      s.spec.dependsOn[ref.name] = { condition: "service_started" };
+    }
+  }
   if (!s.imageGiven && s.buildNode === undefined) {
     fail(s.read, keyNode, path, "a service needs `image` or `build`");
   }

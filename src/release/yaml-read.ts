@@ -107,7 +107,8 @@ export function mapEntries(
   for (const e of merged) {
     if (seen.has(e.key)) continue;
     seen.add(e.key);
-    own.push(e);
+    // Positions stay at the anchor (where to fix it); the path is where it is used.
+    own.push({ ...e, path: childPath(path, e.key) });
   }
   return own;
 }
