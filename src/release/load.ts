@@ -61,8 +61,9 @@ export async function loadRelease(
   const { issues } = parsed;
   for (const i of dotenv.issues) issues.add(i);
   const draft = parsed.release;
-  if (issues.errors.length === 0) await tagBuilds(draft, parsed.builds, issues);
+  await checkBuilds(parsed.builds, issues);
   if (issues.errors.length > 0) throw new ReleaseInvalidError(sortIssues(issues.errors));
+  await tagBuilds(draft, parsed.builds);
   const release: Release = { ...draft, releaseId: options.releaseId ?? computeReleaseId(draft) };
   return { release, warnings: sortIssues(issues.warnings), file };
 }
@@ -121,12 +122,8 @@ async function readDotenv(
   return { vars: parsed.vars, issues };
 }
 
-/** Give derived build images their content tag; report unusable build contexts. */
-async function tagBuilds(
-  draft: DraftRelease,
-  builds: PendingBuild[],
-  issues: IssueList,
-): Promise<void> {
+/** Report build contexts that are not a directory or lack their Dockerfile. */
+async function checkBuilds(builds: PendingBuild[], issues: IssueList): Promise<void> {
   for (const b of builds) {
     const ctx = await stat(b.build.context).catch(() => undefined);
     if (!ctx?.isDirectory()) {
@@ -136,10 +133,14 @@ async function tagBuilds(
     const dockerfile = path.resolve(b.build.context, b.build.dockerfile);
     if (!(await stat(dockerfile).catch(() => undefined))?.isFile()) {
       issues.error(b.at, b.path, `Dockerfile ${dockerfile} does not exist`);
-      continue;
     }
-    if (!b.derived) continue;
+  }
+}
+
+/** Complete derived build image names with the content tag of their build. */
+async function tagBuilds(draft: DraftRelease, builds: PendingBuild[]): Promise<void> {
+  for (const b of builds) {
     const service = draft.services[b.service];
-    if (service) service.image = `${service.image}:${await hashBuildContext(b.build)}`;
+    if (b.derived && service) service.image = `${service.image}:${await hashBuildContext(b.build)}`;
   }
 }

@@ -82,6 +82,7 @@ export function parseCompose(input: ParseInput): ParseOutput {
   interpolateDocument(read, lookup);
 
   let name: string | undefined;
+  let nameNode: Node | null = null;
   let servicesNode: { node: Node | null; keyNode: Node; path: string } | undefined;
   let volumes: Record<string, VolumeSpec> = {};
   let networks: Record<string, NetworkSpec> = {};
@@ -89,8 +90,10 @@ export function parseCompose(input: ParseInput): ParseOutput {
   if (!top) return empty;
   for (const e of top) {
     if (e.key === "version" || e.key.startsWith("x-")) continue;
-    if (e.key === "name") name = readString(read, e.value, e.path, "an app name");
-    else if (e.key === "services")
+    if (e.key === "name") {
+      name = readString(read, e.value, e.path, "an app name");
+      nameNode = e.value;
+    } else if (e.key === "services")
       servicesNode = { node: e.value, keyNode: e.keyNode, path: e.path };
     else if (e.key === "volumes")
       volumes = isNullish(e.value) ? {} : parseVolumeDecls(read, e.value, e.path);
@@ -109,8 +112,9 @@ export function parseCompose(input: ParseInput): ParseOutput {
 
   const app = sanitiseAppName(input.app ?? name ?? input.fallbackApp);
   if (app === "")
-    issues.error(
-      { line: 1, column: 1 },
+    fail(
+      read,
+      input.app === undefined ? nameNode : null,
       "name",
       `app name "${input.app ?? name ?? input.fallbackApp}" has no usable characters; use [a-z0-9_-]`,
     );

@@ -205,6 +205,17 @@ test("a missing build context or Dockerfile is an error at the build field", asy
   assert.match(e.issues[1]?.message ?? "", /Dockerfile .* does not exist/);
 });
 
+test("build context errors are reported together with the other errors", async () => {
+  const dir = await dirWith({
+    "docker-compose.yml": "services:\n  a:\n    build: ./missing\n    cpus: none\n",
+  });
+  const e = await loadError(dir);
+  assert.deepEqual(
+    e.issues.map((i) => `${i.line}:${i.column} ${i.path}`),
+    ["3:12 services.a.build", "4:11 services.a.cpus"],
+  );
+});
+
 test("a broken .env line is an error naming the .env file", async () => {
   const dir = await dirWith({
     "docker-compose.yml": "services:\n  web:\n    image: nginx\n",

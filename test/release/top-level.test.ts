@@ -13,7 +13,7 @@ test("app name: option, then top-level name, then directory; sanitised", () => {
     "cli_app",
   );
   assert.equal(sanitiseAppName("--Edge Gateway 2"), "edgegateway2");
-  oneError(parse(`name: "!!!"\n${web("image: x")}`), "1:1", "name", /no usable characters/);
+  oneError(parse(`name: "!!!"\n${web("image: x")}`), "1:7", "name", /no usable characters/);
 });
 
 test("top-level volumes with driver, driver_opts and labels", () => {
