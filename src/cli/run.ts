@@ -12,6 +12,7 @@ export function registerRun(program: Command): void {
       .command("run")
       .description("run the agent: keep this device on the target release until SIGTERM")
       .requiredOption("--target <file>", "compose file of the target release (watched for changes)")
+      .option("--app <name>", "application name (default: compose `name:` or the directory name)")
       .option("--resync <seconds>", "reconcile at least this often even without events", "30")
       .option("--json", "NDJSON log lines"),
   ).action(async (opts: Record<string, unknown>) => {
@@ -31,7 +32,11 @@ export function registerRun(program: Command): void {
     const daemon = new Daemon(agent, {
       targetFile: opts.target as string,
       loadTarget: async (file) => {
-        const { release, warnings } = await loadTargetRelease(file, process.env);
+        const { release, warnings } = await loadTargetRelease(
+          file,
+          process.env,
+          opts.app as string | undefined,
+        );
         for (const w of warnings) view.info(`warning: ${w}`);
         return release;
       },
