@@ -3,7 +3,7 @@
 // (test = [], as the engine API reads it).
 import { isScalar, type Node } from "yaml";
 import type { Healthcheck } from "./types.ts";
-import { DURATION_ACCEPTS, parseDuration } from "./units.ts";
+import { readDuration } from "./service-values.ts";
 import {
   expected,
   mapEntries,
@@ -15,13 +15,6 @@ import {
 } from "./yaml-read.ts";
 
 const TEST_ACCEPTS = 'a command string or a list starting with "CMD", "CMD-SHELL" or "NONE"';
-
-export function readDuration(ctx: ReadCtx, node: Node | null, path: string): number | undefined {
-  const v = isScalar(node) ? node.value : undefined;
-  const ms = typeof v === "string" ? parseDuration(v) : v === 0 ? 0 : undefined;
-  if (ms === undefined) expected(ctx, node, path, DURATION_ACCEPTS);
-  return ms;
-}
 
 export function parseHealthcheck(
   ctx: ReadCtx,

@@ -1,12 +1,13 @@
 // One service: a table from compose field name to the parser that fills the ServiceSpec.
 // Fields not in the table are warnings (known-but-unsupported ones say why).
-import { isScalar, type Node } from "yaml";
+import type { Node } from "yaml";
 import { applyBalenaLabels } from "./balena-labels.ts";
 import { parseBuild } from "./parse-build.ts";
 import { parseDependsOn, parseRestart } from "./parse-deps.ts";
 import { parseEnvFile, parseEnvironment } from "./parse-env.ts";
-import { parseHealthcheck, readDuration } from "./parse-healthcheck.ts";
-import { parseDevices, parseTmpfs, parseVolumes } from "./parse-mounts.ts";
+import { parseHealthcheck } from "./parse-healthcheck.ts";
+import { parseDevices } from "./parse-devices.ts";
+import { parseTmpfs, parseVolumes } from "./parse-mounts.ts";
 import {
   parseDns,
   parseExtraHosts,
@@ -16,9 +17,14 @@ import {
 import { parseExpose, parsePorts } from "./parse-ports.ts";
 import type { ParseEnv, Reference, ServiceCtx } from "./service-ctx.ts";
 import { IMAGE_ACCEPTS, isImageReference } from "./image-ref.ts";
-import { shellSplit } from "./shell-split.ts";
-import { DEFAULT_HANDOVER_TIMEOUT_MS, type ServiceSpec, type Ulimit } from "./types.ts";
-import { BYTE_SIZE_ACCEPTS, parseByteSize } from "./units.ts";
+import {
+  readBytes,
+  readCommand,
+  readDuration,
+  readLogging,
+  readUlimits,
+} from "./service-values.ts";
+import { DEFAULT_HANDOVER_TIMEOUT_MS, type ServiceSpec } from "./types.ts";
 import { UNSUPPORTED_SERVICE_FIELDS } from "./unsupported.ts";
 import {
   expected,
@@ -67,63 +73,6 @@ export function emptyService(name: string): ServiceSpec {
     handoverTimeoutMs: DEFAULT_HANDOVER_TIMEOUT_MS,
     features: [],
   };
-}
-
-function readBytes(ctx: ReadCtx, node: Node | null, path: string): number | undefined {
-  const v = isScalar(node) ? node.value : undefined;
-  const n = typeof v === "string" || typeof v === "number" ? parseByteSize(v) : undefined;
-  if (n === undefined) expected(ctx, node, path, BYTE_SIZE_ACCEPTS);
-  return n;
-}
-
-function readCommand(ctx: ReadCtx, node: Node | null, path: string): string[] | undefined {
-  if (isScalar(node) && typeof node.value === "string") {
-    const split = shellSplit(node.value);
-    if (split.ok) return split.words;
-    fail(ctx, node, path, `cannot split "${node.value}" into words: ${split.error}`);
-    return undefined;
-  }
-  return readStringList(ctx, node, path, { accepts: "a command string or a list of strings" });
-}
-
-function readUlimits(ctx: ReadCtx, node: Node | null, path: string): Record<string, Ulimit> {
-  const out: Record<string, Ulimit> = {};
-  const accepts = "a whole number or {soft, hard}";
-  for (const e of mapEntries(
-    ctx,
-    node,
-    path,
-    "a mapping of limit name to a number or {soft, hard}",
-  ) ?? []) {
-    if (isScalar(e.value)) {
-      const n = readInt(ctx, e.value, e.path, accepts, { min: -1 });
-      if (n !== undefined) out[e.key] = { soft: n, hard: n };
-      continue;
-    }
-    const limit: Partial<Ulimit> = {};
-    for (const f of mapEntries(ctx, e.value, e.path, accepts) ?? []) {
-      if (f.key === "soft" || f.key === "hard")
-        limit[f.key] = readInt(ctx, f.value, f.path, "a whole number", { min: -1 });
-      else warn(ctx, f.keyNode, f.path, "unknown ulimit field, ignored");
-    }
-    if (limit.soft !== undefined && limit.hard !== undefined)
-      out[e.key] = { soft: limit.soft, hard: limit.hard };
-    else if (limit.soft === undefined || limit.hard === undefined)
-      fail(ctx, e.value, e.path, "a ulimit needs both soft and hard");
-  }
-  return out;
-}
-
-function readLogging(s: ServiceCtx, node: Node | null, path: string): void {
-  let driver: string | undefined;
-  let options: Record<string, string> = {};
-  for (const e of mapEntries(s.read, node, path) ?? []) {
-    if (e.key === "driver") driver = readString(s.read, e.value, e.path, "a log driver name");
-    else if (e.key === "options")
-      options = isNullish(e.value) ? {} : (readKeyValues(s.read, e.value, e.path) ?? {});
-    else warn(s.read, e.keyNode, e.path, "unknown logging field, ignored");
-  }
-  s.spec.logging = { driver: driver ?? "json-file", options };
 }
 
 const str =
