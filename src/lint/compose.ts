@@ -1,7 +1,7 @@
 // docker-compose.yml → service settings with positions. Reads the raw YAML (not the typed
 // release of src/release/) because the linter must also see the fields a device rejects.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Node as YamlNode, Pair, YAMLMap } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, YAMLMap } from "yaml";
+import type { Document, Node as YamlNode, Pair } from "yaml";
 import type {
   CommandFact,
   ComposeFile,
@@ -27,7 +27,7 @@ export function parseCompose(file: SourceFile): {
   problems: RuleFinding[];
 } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(file.text, { lineCounter, keepSourceTokens: false });
+  const doc = parseDocument(file.text, { lineCounter, merge: true });
   const problems: RuleFinding[] = doc.errors.map((e) => ({
     message: `${file.path} is not valid YAML: ${e.message.split("\n")[0]}`,
     loc: locAtOffset(file, e.pos[0]),
@@ -55,13 +55,48 @@ export function composeServices(parsers: Parsers, compose: ComposeFile): Compose
   const out: ComposeService[] = [];
   for (const pair of services.items) {
     if (!isScalar(pair.key) || !isMap(pair.value)) continue;
-    out.push(serviceOf(parsers, file, String(pair.key.value), pair));
+    out.push(serviceOf(parsers, file, doc, String(pair.key.value), pair));
   }
   return out;
 }
 
-function serviceOf(parsers: Parsers, file: SourceFile, name: string, pair: Pair): ComposeService {
-  const map = pair.value as YAMLMap;
+/** `<<` of a `<<: *anchor` merge (yaml represents it with a symbol once merges are on). */
+export function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && (key.value === "<<" || typeof key.value === "symbol");
+}
+
+/** A service's own pairs plus those merged in with `<<: *anchor` (own keys win). */
+export function mergedPairs(doc: Document, map: YAMLMap): Pair[] {
+  const own = map.items.filter((p) => !isMergeKey(p.key));
+  const keys = new Set(own.map((p) => (isScalar(p.key) ? String(p.key.value) : "")));
+  const merged: Pair[] = [];
+  for (const p of map.items) {
+    if (!isMergeKey(p.key)) continue;
+    const sources = isSeq(p.value) ? p.value.items : [p.value];
+    for (const src of sources) {
+      const target = isAlias(src) ? src.resolve(doc) : src;
+      if (!isMap(target)) continue;
+      for (const mp of mergedPairs(doc, target)) {
+        const k = isScalar(mp.key) ? String(mp.key.value) : "";
+        if (!keys.has(k)) {
+          keys.add(k);
+          merged.push(mp);
+        }
+      }
+    }
+  }
+  return [...own, ...merged];
+}
+
+function serviceOf(
+  parsers: Parsers,
+  file: SourceFile,
+  doc: Document,
+  name: string,
+  pair: Pair,
+): ComposeService {
+  const map = new YAMLMap();
+  map.items = mergedPairs(doc, pair.value as YAMLMap);
   const get = (key: string): unknown => map.get(key, true);
   const service: ServiceModel = {
     name,

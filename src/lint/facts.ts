@@ -77,6 +77,27 @@ export function onTmpfs(service: ServiceModel, path: string): boolean {
   );
 }
 
+/** Directories the service mounts something on at runtime (`mount <dev> <dir>`): files
+ * there are not on the container's filesystem. */
+export function mountTargets(service: ServiceModel): string[] {
+  const out: string[] = [];
+  for (const c of [
+    ...service.composeCommands,
+    ...service.dockerfiles.flatMap((d) => d.runtime),
+    ...service.scripts.flatMap((s) => s.commands),
+  ]) {
+    if (c.name !== "mount") continue;
+    const ops = c.args.filter((a) => !a.value.startsWith("-")).map((a) => a.value);
+    const dir = ops.at(-1);
+    if (ops.length >= 2 && dir?.startsWith("/")) out.push(posix.normalize(dir));
+  }
+  return out;
+}
+
+export function isUnder(path: string, dir: string): boolean {
+  return under(path, dir);
+}
+
 /** Working directory of the service's final image (first Dockerfile that sets one). */
 export function workdirOf(service: ServiceModel): string {
   return service.dockerfiles.find((d) => d.workdir !== "/")?.workdir ?? "/";

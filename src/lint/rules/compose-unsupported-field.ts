@@ -1,5 +1,5 @@
 import { isMap, isScalar } from "yaml";
-import { nodeLoc, pairLoc } from "../compose.ts";
+import { isMergeKey, nodeLoc, pairLoc } from "../compose.ts";
 import type { Rule, RuleFinding } from "../types.ts";
 
 /** Service fields the balena supervisor implements (compose file format 2.4 subset). */
@@ -85,6 +85,7 @@ export const composeUnsupportedField: Rule = {
       if (!isScalar(sp.key) || !isMap(sp.value)) continue;
       const name = String(sp.key.value);
       for (const p of sp.value.items) {
+        if (isMergeKey(p.key)) continue;
         const key = isScalar(p.key) ? String(p.key.value) : "";
         if (key.startsWith("x-")) continue;
         if (REJECTED.has(key)) {

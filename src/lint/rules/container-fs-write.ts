@@ -4,6 +4,8 @@ import {
   isBootPath,
   isPseudoPath,
   isScratchPath,
+  isUnder,
+  mountTargets,
   onNamedVolume,
   onTmpfs,
   resolvePath,
@@ -25,10 +27,14 @@ export const containerFsWrite: Rule = {
     const out: RuleFinding[] = [];
     for (const s of model.services) {
       const workdir = workdirOf(s);
+      const mounted = mountTargets(s);
       const report = (raw: string, loc: RuleFinding["loc"], how: string) => {
         const path = resolvePath(raw, workdir);
         if (!path || isPseudoPath(path) || isScratchPath(path) || isBootPath(path)) return;
-        if (onNamedVolume(s, path) || onTmpfs(s, path)) return;
+        if (onNamedVolume(s, path) || onTmpfs(s, path) || mounted.some((d) => isUnder(path, d)))
+          return;
+        // udev rules are container-connectivity's finding.
+        if (path.startsWith("/etc/udev/")) return;
         out.push({
           message: `service "${s.name}" writes ${path} (${how}) outside any named volume: it is lost on update and wears the flash`,
           loc,
