@@ -149,13 +149,13 @@ export function readString(
 export function readText(ctx: ReadCtx, node: Node | null, path: string): string | undefined {
   const v = scalar(node);
   if (v === null) return "";
-  if (
-    typeof v === "string" ||
-    typeof v === "number" ||
-    typeof v === "boolean" ||
-    typeof v === "bigint"
-  )
-    return String(v);
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "bigint") {
+    // Keep numbers as written ("1.0", "0755"), not as JavaScript prints them.
+    const source = isScalar(node) ? node.source : undefined;
+    return typeof source === "string" && source !== "" ? source : String(v);
+  }
+  if (typeof v === "boolean") return String(v);
   expected(ctx, node, path, "a string, number or boolean");
   return undefined;
 }

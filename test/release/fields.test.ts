@@ -103,6 +103,18 @@ test("a missing env_file is an error at its position; bad lines inside it name t
   assert.match(e?.message ?? "", /expected KEY=VALUE/);
 });
 
+test("numbers in environment and labels keep their written form", () => {
+  const spec = ok(
+    parse(
+      web(
+        `image: x\nenvironment:\n  VERSION: 1.10\n  MODE: 0755\n  BIG: 1e3\nlabels:\n  ratio: 0.50`,
+      ),
+    ),
+  );
+  assert.deepEqual(spec.environment, { VERSION: "1.10", MODE: "0755", BIG: "1e3" });
+  assert.deepEqual(spec.labels, { ratio: "0.50" });
+});
+
 test("labels as a map and as a list", () => {
   assert.deepEqual(ok(parse(web(`image: x\nlabels:\n  a.b: c\n  empty:\n  n: 1`))).labels, {
     "a.b": "c",
