@@ -61,9 +61,8 @@ export class ReleaseInvalidError extends EvError {
     const count = issues.length === 1 ? "1 error" : `${issues.length} errors`;
     const file = issues[0]?.file ?? "release";
     const lines = issues.map((i) => `  ${formatIssue(i)}`).join("\n");
-    super("EV_RELEASE_INVALID", `${file}: ${count}\n${lines}`, {
-      hint: "fix the fields listed above and load the release again",
-    });
+    // No separate hint: each line says what is accepted, which is the hint.
+    super("EV_RELEASE_INVALID", `${file} has ${count}; nothing was loaded:\n${lines}`);
     this.name = "ReleaseInvalidError";
     this.issues = issues;
   }

@@ -11,7 +11,16 @@ import { checkReferences } from "./references.ts";
 import type { ParseEnv, ReadTextFile, Reference } from "./service-ctx.ts";
 import type { BuildSpec, NetworkSpec, Release, ServiceSpec, VolumeSpec } from "./types.ts";
 import { UNSUPPORTED_TOP_LEVEL_FIELDS } from "./unsupported.ts";
-import { fail, isNullish, mapEntries, pos, readString, warn, type ReadCtx } from "./yaml-read.ts";
+import {
+  fail,
+  isNullish,
+  mapEntries,
+  pathOfKeyAt,
+  pos,
+  readString,
+  warn,
+  type ReadCtx,
+} from "./yaml-read.ts";
 
 export interface ParseInput {
   /** Compose file text. */
@@ -64,7 +73,8 @@ export function parseCompose(input: ParseInput): ParseOutput {
       e.code === "DUPLICATE_KEY"
         ? `duplicate key "${key}" (YAML mapping keys must be unique)`
         : yamlMessage(e.message);
-    issues.error(posAt(lineCounter, e.pos[0]), "", message);
+    const at = e.code === "DUPLICATE_KEY" ? pathOfKeyAt(doc.contents, e.pos[0]) : "";
+    issues.error(posAt(lineCounter, e.pos[0]), at, message);
   }
   for (const w of doc.warnings)
     issues.warn(posAt(lineCounter, w.pos[0]), "", yamlMessage(w.message));

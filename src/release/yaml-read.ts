@@ -291,3 +291,25 @@ export function readKeyValues(
   }
   return out;
 }
+
+/** Field path of the mapping key that starts at `offset` ("" when there is none). */
+export function pathOfKeyAt(root: unknown, offset: number): string {
+  const search = (node: unknown, path: string): string | undefined => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : "?";
+        const here = childPath(path, key);
+        if (isScalar(pair.key) && pair.key.range?.[0] === offset) return here;
+        const inner = search(pair.value, here);
+        if (inner !== undefined) return inner;
+      }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) {
+        const inner = search(item, childPath(path, i));
+        if (inner !== undefined) return inner;
+      }
+    }
+    return undefined;
+  };
+  return search(root, "") ?? "";
+}

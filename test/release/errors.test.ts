@@ -24,7 +24,7 @@ test("duplicate keys are errors at the second key, and parsing goes on", () => {
   assert.deepEqual(
     errors(out).map((e) => `${e.line}:${e.column} ${e.path} ${e.message}`),
     [
-      '5:5  duplicate key "image" (YAML mapping keys must be unique)',
+      '5:5 services.web.image duplicate key "image" (YAML mapping keys must be unique)',
       '6:11 services.web.cpus expected a number of CPUs greater than 0, like 0.5 or "1.5", got "lots"',
     ],
   );
@@ -33,6 +33,7 @@ test("duplicate keys are errors at the second key, and parsing goes on", () => {
 test("duplicate services are errors", () => {
   const out = parse("services:\n  web:\n    image: a\n  web:\n    image: b\n");
   assert.match(errors(out)[0]?.message ?? "", /duplicate key "web"/);
+  assert.equal(errors(out)[0]?.path, "services.web");
   assert.equal(errors(out)[0]?.line, 4);
 });
 
