@@ -65,9 +65,14 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async pullImage(ref: string, progress: ProgressSink, signal?: AbortSignal): Promise<void> {
-    const stream = await this.call(`pull ${ref}`, () =>
-      this.docker.pull(ref, { abortSignal: signal }),
-    );
+    const stream = await this.docker.pull(ref, { abortSignal: signal }).catch((e: unknown) => {
+      const err = engineError(`pull ${ref}`, e);
+      if (err.code === "EV_ENGINE_UNREACHABLE") throw err;
+      throw new EvError("EV_IMAGE_FETCH_FAILED", err.message, {
+        hint: "check the image reference and that the registry is reachable; the running release is unchanged",
+        cause: e,
+      });
+    });
     await followJsonStream(stream, (msg) => {
       if (msg.error) throw new EvError("EV_IMAGE_FETCH_FAILED", `pull ${ref}: ${msg.error}`);
       const detail = msg.progressDetail;

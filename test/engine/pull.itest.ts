@@ -73,7 +73,7 @@ test("a pull that fails leaves the running release alone and says which image", 
     assert.equal(outcome.status, "failed");
     assert.match(
       outcome.status === "failed" ? outcome.reason : "",
-      new RegExp(`EV_ENGINE_ERROR: pull ${missing.replace(/[.]/g, "\\.")}`),
+      new RegExp(`EV_IMAGE_FETCH_FAILED: pull ${missing.replace(/[.]/g, "\\.")}`),
     );
     const [c] = await docker.listContainers({ filters: { label: [`io.edgevisor.app=${app}`] } });
     assert.equal(c?.Image, base, "the old container still runs");
