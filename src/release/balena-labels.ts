@@ -1,7 +1,7 @@
 // balena behaviour labels: io.balena.update.strategy, io.balena.update.handover-timeout and
 // io.balena.features.*. Legacy io.resin.* spellings are read the same way.
 import type { ServiceSpec } from "./types.ts";
-import { UPDATE_STRATEGIES, type UpdateStrategy } from "./types.ts";
+import { DEFAULT_HANDOVER_TIMEOUT_MS, UPDATE_STRATEGIES, type UpdateStrategy } from "./types.ts";
 import { expected, warn, type KeyValue, type ReadCtx } from "./yaml-read.ts";
 
 export const KNOWN_FEATURES = new Set([
@@ -45,7 +45,9 @@ export function applyBalenaLabels(ctx: ReadCtx, labels: KeyValue[], spec: Servic
           `an update strategy: ${UPDATE_STRATEGIES.join(", ")}`,
         );
     } else if (key === "io.balena.update.handover-timeout") {
-      if (/^\d+$/.test(value.trim())) spec.handoverTimeoutMs = Number(value.trim());
+      // An empty value keeps the default, as balena documents it.
+      if (value.trim() === "") spec.handoverTimeoutMs = DEFAULT_HANDOVER_TIMEOUT_MS;
+      else if (/^\d+$/.test(value.trim())) spec.handoverTimeoutMs = Number(value.trim());
       else expected(ctx, label.node, label.path, "a whole number of milliseconds, like 60000");
     } else if (key.startsWith(FEATURE_PREFIX)) {
       const name = key.slice(FEATURE_PREFIX.length);

@@ -122,6 +122,10 @@ async function readDotenv(
   return { vars: parsed.vars, issues };
 }
 
+async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => undefined))?.isFile() ?? false;
+}
+
 /** Report build contexts that are not a directory or lack their Dockerfile. */
 async function checkBuilds(builds: PendingBuild[], issues: IssueList): Promise<void> {
   for (const b of builds) {
@@ -131,8 +135,12 @@ async function checkBuilds(builds: PendingBuild[], issues: IssueList): Promise<v
       continue;
     }
     const dockerfile = path.resolve(b.build.context, b.build.dockerfile);
-    if (!(await stat(dockerfile).catch(() => undefined))?.isFile()) {
-      issues.error(b.at, b.path, `Dockerfile ${dockerfile} does not exist`);
+    if (!(await isFile(dockerfile))) {
+      const template = await isFile(`${dockerfile}.template`);
+      const why = template
+        ? "; balena Dockerfile.template files are not supported, write a plain Dockerfile"
+        : "";
+      issues.error(b.at, b.path, `Dockerfile ${dockerfile} does not exist${why}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { DEFAULT_HANDOVER_TIMEOUT_MS } from "../../src/release/types.ts";
 import { errors, ok, oneError, parse, warnings, web } from "./helpers.ts";
 
 test("update strategy, handover timeout and features from labels", () => {
@@ -49,6 +50,11 @@ test("a non-integer handover timeout is an error", () => {
     assert.equal(errors(out).length, 1, bad);
     assert.match(errors(out)[0]?.message ?? "", /a whole number of milliseconds/);
   }
+});
+
+test("an empty handover timeout keeps the default, as balena documents", () => {
+  const spec = ok(parse(web(`image: x\nlabels:\n  io.balena.update.handover-timeout: ''`)));
+  assert.equal(spec.handoverTimeoutMs, DEFAULT_HANDOVER_TIMEOUT_MS);
 });
 
 test("legacy io.resin labels are read like io.balena ones", () => {

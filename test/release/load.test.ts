@@ -205,6 +205,15 @@ test("a missing build context or Dockerfile is an error at the build field", asy
   assert.match(e.issues[1]?.message ?? "", /Dockerfile .* does not exist/);
 });
 
+test("a balena Dockerfile.template gets a pointed message", async () => {
+  const dir = await dirWith({
+    "docker-compose.yml": "services:\n  a:\n    build: ./a\n",
+    "a/Dockerfile.template": "FROM balenalib/%%BALENA_MACHINE_NAME%%-alpine\n",
+  });
+  const e = await loadError(dir);
+  assert.match(e.issues[0]?.message ?? "", /Dockerfile\.template files are not supported/);
+});
+
 test("build context errors are reported together with the other errors", async () => {
   const dir = await dirWith({
     "docker-compose.yml": "services:\n  a:\n    build: ./missing\n    cpus: none\n",
