@@ -120,7 +120,7 @@ export function dockerfileModel(
       case "ADD": {
         const values = ins.getArguments().map((a) => a.getValue());
         const json = isJson(ins)
-          ? (ins as JSONInstruction).getJSONStrings().map((s) => s.getValue())
+          ? (ins as JSONInstruction).getJSONStrings().map((s) => s.getJSONValue())
           : [];
         const parts = json.length > 0 ? json : values.filter((v) => !v.startsWith("--"));
         const from = (
@@ -153,6 +153,25 @@ function isJson(ins: Instruction): boolean {
   );
 }
 
+/** The strings of an exec-form instruction, decoded from the file text (dockerfile-ast's
+ * own values drop the spaces inside a string). */
+function jsonStrings(file: SourceFile, ins: Instruction): { value: string; range: Range }[] {
+  return (ins as JSONInstruction).getJSONStrings().map((s) => {
+    const r = s.getRange();
+    const raw = file.text.slice(
+      offsetOf(file, r.start.line, r.start.character),
+      offsetOf(file, r.end.line, r.end.character),
+    );
+    let value: string;
+    try {
+      value = String(JSON.parse(raw));
+    } catch {
+      value = s.getJSONValue();
+    }
+    return { value, range: r };
+  });
+}
+
 /** RUN/CMD/ENTRYPOINT → commands: shell form parsed as bash, exec form as an argv. */
 function commandsOf(
   parsers: Parsers,
@@ -164,8 +183,7 @@ function commandsOf(
   const range = ins.getArgumentsRange();
   if (!range) return [];
   if (isJson(ins)) {
-    const strings = (ins as JSONInstruction).getJSONStrings();
-    const argv = strings.map((s) => ({ value: s.getValue(), range: s.getRange() }));
+    const argv = jsonStrings(file, ins);
     const head = argv[0];
     if (!head) return [];
     const name = head.value.split("/").pop() ?? head.value;

@@ -1,0 +1,76 @@
+// `edgevisor lint` end to end: spawn the CLI on fixtures and check output and exit codes.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { fixture } from "./support.ts";
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+function lint(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN, "lint", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...env },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("edgevisor lint (CLI)", () => {
+  it("reports a bad release in text and exits 1 on errors", () => {
+    const r = lint([fixture("release-bad")]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stdout,
+      /^test\/lint\/fixtures\/release-bad\/sensor\/start\.sh:5:1 {2}error {2}.*\[host-network-firewall\]$/m,
+    );
+    assert.match(r.stdout, /\n\s+\|\s+\^+/);
+    assert.doesNotMatch(r.stdout, /\u001b\[/);
+  });
+
+  it("--fail-on decides the exit code", () => {
+    const warningsOnly = fixture("rules", "missing-mem-limit", "fire");
+    assert.equal(lint([warningsOnly]).status, 0);
+    assert.equal(lint([warningsOnly, "--fail-on", "warning"]).status, 1);
+    assert.equal(lint([warningsOnly, "--fail-on", "info"]).status, 1);
+    assert.equal(lint([fixture("release-bad"), "--fail-on", "none"]).status, 0);
+    assert.equal(lint([fixture("traps"), "--fail-on", "info"]).status, 0);
+  });
+
+  it("--format json and sarif print parseable reports", () => {
+    const json = lint([fixture("release-bad"), "--format", "json", "--fail-on", "none"]);
+    assert.equal(json.status, 0);
+    const report = JSON.parse(json.stdout);
+    assert.ok(report.findings.length > 10);
+    assert.match(report.findings[0].file, /^test\/lint\/fixtures\/release-bad\//);
+    const sarif = lint([fixture("release-bad"), "--format", "sarif"]);
+    assert.equal(sarif.status, 1);
+    assert.equal(JSON.parse(sarif.stdout).version, "2.1.0");
+  });
+
+  it("FORCE_COLOR turns colours on for a pipe, --no-color turns them off again", () => {
+    const coloured = lint([fixture("release-bad"), "--fail-on", "none"], {
+      NO_COLOR: undefined,
+      FORCE_COLOR: "1",
+    });
+    assert.match(coloured.stdout, /\u001b\[/);
+    const plain = lint([fixture("release-bad"), "--fail-on", "none", "--no-color"], {
+      NO_COLOR: undefined,
+      FORCE_COLOR: "1",
+    });
+    assert.doesNotMatch(plain.stdout, /\u001b\[/);
+  });
+
+  it("usage and missing-release errors use the error table", () => {
+    const bad = lint([fixture("traps"), "--format", "xml"]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^EV_USAGE: unknown --format "xml"/);
+    const missing = lint([fixture("no-such-release")]);
+    assert.equal(missing.status, 3);
+    assert.match(missing.stderr, /^EV_RELEASE_NOT_FOUND: /);
+  });
+});
