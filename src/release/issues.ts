@@ -62,7 +62,7 @@ export class ReleaseInvalidError extends EvError {
     const file = issues[0]?.file ?? "release";
     const lines = issues.map((i) => `  ${formatIssue(i)}`).join("\n");
     // No separate hint: each line says what is accepted, which is the hint.
-    super("EV_RELEASE_INVALID", `${file} has ${count}; nothing was loaded:\n${lines}`);
+    super("EV_RELEASE_INVALID", `${file}: ${count}\n${lines}`);
     this.name = "ReleaseInvalidError";
     this.issues = issues;
   }
