@@ -19,6 +19,7 @@ interface LintFlags {
   config?: string;
   output?: string;
   color: boolean;
+  listRules?: boolean;
 }
 
 export interface LintIo {
@@ -46,7 +47,14 @@ export function registerLint(
     .option("-c, --config <file>", "lint config (default: .edgevisor-lint.yml in DIR)")
     .option("-o, --output <file>", "write the report to a file instead of stdout")
     .option("--no-color", "plain text output (also: NO_COLOR, or when stdout is not a terminal)")
+    .option("--list-rules", "print the rules with their default severity and exit")
     .action(async (dir: string, flags: LintFlags) => {
+      if (flags.listRules) {
+        const width = Math.max(...RULES.map((r) => r.id.length));
+        for (const r of RULES)
+          io.stdout.write(`${r.id.padEnd(width)}  ${r.severity.padEnd(7)}  ${r.title}\n`);
+        return;
+      }
       const format = flags.format as (typeof FORMATS)[number];
       const failOn = flags.failOn as (typeof FAIL_ON)[number];
       if (!FORMATS.includes(format))

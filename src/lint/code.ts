@@ -47,7 +47,9 @@ const SPECS: Record<"python" | "javascript", Spec> = {
     errorBlock: new Set(["catch_clause"]),
     functionDefs: new Set(["function_declaration", "method_definition"]),
     sleepCallees: /(^|\.)(setTimeout|sleep|delay|wait)$/,
-    shellCallees: /(^|\.)(exec|execSync|spawn|spawnSync|execFile|execFileSync)$/,
+    // Bare (destructured) or on a child_process-like receiver; not RegExp#exec or db.exec.
+    shellCallees:
+      /^((child_?process|childProcess|cp|proc)\.)?(exec|execSync|spawn|spawnSync|execFile|execFileSync)$/,
   },
 };
 

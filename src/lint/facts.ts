@@ -4,10 +4,12 @@ import { posix } from "node:path";
 import type { CallFact, CommandFact, Context, LoopCtx, ServiceModel } from "./model.ts";
 import type { Loc } from "./types.ts";
 
-/** The supervisor API is reached through these variables or its default port. A service
- * that is merely named "supervisor" is not it. */
+/** The supervisor API is reached by expanding these variables (`$BALENA_SUPERVISOR_ADDRESS`,
+ * `${…}`; Python/JS environment reads are rendered that way too) or at its default port.
+ * The bare variable name (`os.environ.get("BALENA_SUPERVISOR_ADDRESS")`) is not a request,
+ * and a service merely named "supervisor" is not the supervisor. */
 const SUPERVISOR =
-  /\b(BALENA|RESIN)_SUPERVISOR_(ADDRESS|HOST|PORT)\b|\b(127\.0\.0\.1|localhost):48484\b/;
+  /\$\{?(BALENA|RESIN)_SUPERVISOR_(ADDRESS|HOST|PORT)\b|\b(127\.0\.0\.1|localhost):48484\b/;
 
 export function mentionsSupervisor(value: string): boolean {
   return SUPERVISOR.test(value);

@@ -116,7 +116,10 @@ export async function loadRelease(rootDir: string, parsers: Parsers): Promise<Re
     );
   }
   const first = service.dockerfiles[0];
-  if (first) service.loc = service.mounts[0]!.loc = { file: first.file.path, line: 1, column: 1 };
+  if (first) {
+    service.loc = { file: first.file.path, line: 1, column: 1 };
+    for (const m of service.mounts) m.loc = service.loc;
+  }
   model.services.push(service);
   return model;
 }

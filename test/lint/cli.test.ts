@@ -67,6 +67,13 @@ describe("edgevisor lint (CLI)", () => {
     assert.ok(!plain.stdout.includes(ESC));
   });
 
+  it("--list-rules prints every rule with its default severity", () => {
+    const r = lint(["--list-rules"]);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /^device-reboot +warning +Container reboots or shuts down the device$/m);
+    assert.equal(r.stdout.trim().split("\n").length, 14);
+  });
+
   it("usage and missing-release errors use the error table", () => {
     const bad = lint([fixture("traps"), "--format", "xml"]);
     assert.equal(bad.status, 2);

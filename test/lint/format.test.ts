@@ -101,6 +101,14 @@ describe("lint sarif format", () => {
     assert.equal(info.level, "warning");
   });
 
+  it("gives a release outside the working directory absolute file: URIs", () => {
+    const sarif = JSON.parse(
+      formatSarif(result.findings, RULES, { prefix: "/srv/releases/a/", version: "0.1.0" }),
+    );
+    const art = sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation;
+    assert.deepEqual(art, { uri: "file:///srv/releases/a/start.sh" });
+  });
+
   it("maps info to the SARIF level note", () => {
     const sarif = JSON.parse(
       formatSarif(

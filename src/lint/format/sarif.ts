@@ -1,5 +1,6 @@
 // SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`). Paths are
 // relative to where the linter ran (the repository root in CI), marked with %SRCROOT%.
+import { pathToFileURL } from "node:url";
 import { PARSE_ERROR_ID } from "../rules/index.ts";
 import type { Finding, Rule, Severity } from "../types.ts";
 
@@ -11,6 +12,13 @@ const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
   warning: "warning",
   info: "note",
 };
+
+/** Relative paths are resolved against %SRCROOT% (the repository in CI); a release outside
+ * the working directory gets an absolute file: URI. */
+function artifact(path: string): { uri: string; uriBaseId?: string } {
+  if (path.startsWith("/")) return { uri: pathToFileURL(path).href };
+  return { uri: encodeURI(path), uriBaseId: "%SRCROOT%" };
+}
 
 export function formatSarif(
   findings: readonly Finding[],
@@ -64,10 +72,7 @@ export function formatSarif(
           locations: [
             {
               physicalLocation: {
-                artifactLocation: {
-                  uri: encodeURI(`${opts.prefix}${f.loc.file}`),
-                  uriBaseId: "%SRCROOT%",
-                },
+                artifactLocation: artifact(`${opts.prefix}${f.loc.file}`),
                 region: {
                   startLine: f.loc.line,
                   startColumn: f.loc.column,

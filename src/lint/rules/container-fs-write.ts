@@ -33,8 +33,9 @@ export const containerFsWrite: Rule = {
         if (!path || isPseudoPath(path) || isScratchPath(path) || isBootPath(path)) return;
         if (onNamedVolume(s, path) || onTmpfs(s, path) || mounted.some((d) => isUnder(path, d)))
           return;
-        // udev rules are container-connectivity's finding.
-        if (path.startsWith("/etc/udev/")) return;
+        // Configuration rendered into /etc at start is regenerated on every start; udev
+        // rules there are container-connectivity's finding.
+        if (path.startsWith("/etc/")) return;
         out.push({
           message: `service "${s.name}" writes ${path} (${how}) outside any named volume: it is lost on update and wears the flash`,
           loc,
