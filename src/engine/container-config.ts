@@ -85,14 +85,20 @@ export function containerPlan(req: CreateContainerRequest): ContainerPlan {
       NanoCpus: s.cpus === undefined ? undefined : Math.round(s.cpus * 1e9),
       CpuShares: s.cpuShares,
       CpusetCpus: s.cpuset,
-      Ulimits: Object.entries(s.ulimits).map(([n, u]) => ({ Name: n, Soft: u.soft, Hard: u.hard })),
+      Ulimits: Object.entries(withDeviceUlimits(s)).map(([n, u]) => ({
+        Name: n,
+        Soft: u.soft,
+        Hard: u.hard,
+      })),
       Sysctls: s.sysctls,
       Dns: s.dns,
       ExtraHosts: s.extraHosts,
       Init: s.init,
       ReadonlyRootfs: s.readOnly,
       ShmSize: s.shmSize,
-      LogConfig: s.logging && { Type: s.logging.driver, Config: s.logging.options },
+      LogConfig: s.logging
+        ? { Type: s.logging.driver, Config: s.logging.options }
+        : DEFAULT_LOGGING,
       SecurityOpt: s.securityOpt,
       GroupAdd: s.groupAdd,
       PidMode: s.pid,
@@ -111,6 +117,28 @@ export function containerPlan(req: CreateContainerRequest): ContainerPlan {
       : undefined,
   };
   return { name, options: dropUndefined(options), extraNetworks: rest };
+}
+
+/**
+ * Logs go through the engine with rotation unless the service chooses its own logging:
+ * unrotated json-file logs are a classic way to fill a device's data partition.
+ */
+export const DEFAULT_LOGGING = {
+  Type: "json-file",
+  Config: { "max-size": "10m", "max-file": "3" },
+};
+
+/** Label with which a service asks for core dumps (they are off by default). */
+export const CORE_DUMPS_LABEL = "io.edgevisor.core-dumps";
+
+/**
+ * No core dumps unless the service sets `ulimits: core` itself or the label: a crash-looping
+ * service writing a core per crash fills the storage.
+ */
+function withDeviceUlimits(s: ServiceSpec): ServiceSpec["ulimits"] {
+  if (s.ulimits.core || /^(1|true|enabled)$/i.test(s.labels[CORE_DUMPS_LABEL] ?? ""))
+    return s.ulimits;
+  return { core: { soft: 0, hard: 0 }, ...s.ulimits };
 }
 
 function balenaEnv(app: string, s: ServiceSpec): Record<string, string> {

@@ -39,7 +39,15 @@ export function predictEffect(
       s.containers = s.containers.filter((c) => c.id !== step.container.id);
       break;
     case "removeImage":
-      s.images = s.images.filter((i) => i.id !== step.image);
+      // By id: the image goes. By reference: the reference goes, the content with its last one.
+      s.images = s.images
+        .filter((img) => img.id !== step.image)
+        .map((img) => ({ ...img, refs: img.refs.filter((r) => r !== step.image) }))
+        .filter(
+          (img) =>
+            img.refs.length > 0 ||
+            !before.images.some((b) => b.id === img.id && b.refs.includes(step.image)),
+        );
       break;
     case "createContainer": {
       const svc = step.service;
@@ -65,6 +73,20 @@ export function predictEffect(
         c.status = "running";
         c.startedAt = now;
         if (step.service.healthcheck) c.health = "healthy";
+      }
+      break;
+    }
+    case "stopContainer": {
+      const c = s.containers.find((x) => x.id === step.container.id);
+      if (c) c.status = "exited";
+      break;
+    }
+    case "restartContainer": {
+      const c = s.containers.find((x) => x.id === step.container.id);
+      if (c) {
+        c.status = "running";
+        c.startedAt = now;
+        if (c.health) c.health = "healthy";
       }
       break;
     }

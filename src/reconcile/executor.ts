@@ -1,10 +1,13 @@
 // Runs one pass of planned steps on the engine. One handler per action (the mapped type
-// makes a missing handler a compile error). Consecutive fetches run side by side; every
-// other step runs alone, and a newer target (the abort signal) stops the pass between steps.
+// makes a missing handler a compile error). Consecutive steps of the same kind (fetches,
+// container removes, creates, starts) run side by side when they concern different services
+// that do not depend on each other; every other step runs alone, and a newer target (the
+// abort signal) stops the pass between batches.
 import { EvError } from "../errors.ts";
 import type { ContainerEngine, ProgressSink } from "../engine/types.ts";
 import type { Release, ServiceSpec } from "../release/types.ts";
 import type { LockDirs } from "./locks.ts";
+import { parallelBatch } from "./parallel.ts";
 import { describeStep, type Action, type Step, type StepOf } from "./steps.ts";
 
 export interface ExecutorDeps {
@@ -49,11 +52,11 @@ export class Executor {
     try {
       for (let i = 0; i < steps.length;) {
         if (ctx.signal.aborted) throw aborted();
-        const batch =
-          steps[i]!.action === "fetchImage"
-            ? takeWhile(steps, i, (s) => s.action === "fetchImage")
-            : [steps[i]!];
-        await Promise.all(batch.map((s) => this.runStep(s, ctx)));
+        const batch = parallelBatch(steps, i, ctx.release);
+        // Every step of a batch ends before the pass goes on or fails: nothing runs on after.
+        const results = await Promise.allSettled(batch.map((s) => this.runStep(s, ctx)));
+        const failed = results.find((r) => r.status === "rejected");
+        if (failed) throw failed.reason;
         i += batch.length;
       }
     } finally {
@@ -119,16 +122,35 @@ export class Executor {
         });
       },
       startContainer: async (s, ctx) => {
-        if (s.restart) {
-          const prev = this.restarts.get(s.container.id);
-          this.restarts.set(s.container.id, { count: (prev?.count ?? 0) + 1, last: Date.now() });
-        }
+        if (s.restart) this.noteRestart(s.container.id);
         await engine.startContainer(s.container.id, {
           release: ctx.release,
           service: s.service,
           configHash: "",
           lockDir: locks.dir(ctx.release.app, s.service.name),
         });
+      },
+      stopContainer: async (s, ctx) => {
+        const release = ctx.force
+          ? async () => {}
+          : await locks.take(ctx.release.app, s.container.service);
+        try {
+          await engine.stopContainer(s.container.id, s.graceMs);
+        } finally {
+          await release();
+        }
+      },
+      restartContainer: async (s, ctx) => {
+        this.noteRestart(s.container.id);
+        const release = ctx.force
+          ? async () => {}
+          : await locks.take(ctx.release.app, s.container.service);
+        try {
+          await engine.stopContainer(s.container.id, s.graceMs);
+          await engine.startContainer(s.container.id);
+        } finally {
+          await release();
+        }
       },
       removeNetwork: async (s) => {
         // A network with endpoints the user attached stays; nothing else depends on it.
@@ -139,6 +161,11 @@ export class Executor {
     };
   }
 
+  private noteRestart(id: string): void {
+    const prev = this.restarts.get(id);
+    this.restarts.set(id, { count: (prev?.count ?? 0) + 1, last: Date.now() });
+  }
+
   /** Epoch ms before which a restarted container must not be restarted again: 1 s, 2 s … 5 min. */
   backoffUntil(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -146,12 +173,6 @@ export class Executor {
       out[id] = r.last + Math.min(1000 * 2 ** (r.count - 1), 300_000);
     return out;
   }
-}
-
-function takeWhile<T>(items: T[], from: number, pred: (t: T) => boolean): T[] {
-  const out: T[] = [];
-  for (let i = from; i < items.length && pred(items[i]!); i++) out.push(items[i]!);
-  return out;
 }
 
 export function aborted(): EvError {

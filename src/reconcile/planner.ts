@@ -25,6 +25,8 @@ export interface PlannerInput {
   force: boolean;
   /** Container id → epoch ms before which the agent must not restart it. */
   backoffUntil: Record<string, number>;
+  /** Services held stopped through the API: never started, stopped if running. */
+  stopped?: readonly string[];
 }
 
 export interface Plan {
@@ -264,7 +266,11 @@ function planReplace(
       const targetIds = new Set(
         Object.values(ctx.input.target.services).map((t) => ctx.imageId(t.image)),
       );
-      const oldImages = new Set(outdated.map((c) => c.imageId).filter((id) => !targetIds.has(id)));
+      // Remove the reference the old container used: the engine deletes the content when it
+      // was the last reference, and keeps it when something else still names it.
+      const oldImages = new Set(
+        outdated.filter((c) => !targetIds.has(c.imageId)).map((c) => c.image || c.imageId),
+      );
       for (const image of oldImages)
         out.removeImage.push({ action: "removeImage", image, service: s.name });
       return;
@@ -343,6 +349,18 @@ function planRunning(
   cur: ContainerState,
   out: StepBuckets,
 ): void {
+  if (ctx.input.stopped?.includes(s.name)) {
+    if (cur.status === "running" || cur.status === "restarting" || cur.status === "paused") {
+      if (ctx.locked(s.name)) ctx.wait(`${s.name}: update lock held, not stopped`);
+      else
+        out.remove.push({
+          action: "stopContainer",
+          container: ref(cur),
+          graceMs: s.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_MS,
+        });
+    }
+    return;
+  }
   switch (cur.status) {
     case "created": {
       const blocked = unmetDependencies(ctx, s);
@@ -376,11 +394,41 @@ function planRunning(
       out.remove.push(removeStep(s, cur, "dead"));
       return;
     case "running":
+      // The engine reports unhealthy but does not act on it; the agent restarts, with backoff.
+      if (cur.health === "unhealthy") planRestart(ctx, s, cur, out, "unhealthy");
+      return;
     case "restarting":
     case "paused":
     case "removing":
       return;
   }
+}
+
+function planRestart(
+  ctx: PlanContext,
+  s: ServiceSpec,
+  cur: ContainerState,
+  out: StepBuckets,
+  reason: string,
+): void {
+  const until = ctx.input.backoffUntil[cur.id] ?? 0;
+  if (until > ctx.input.now) {
+    ctx.wait(
+      `${s.name}: ${reason}, restart in ${Math.ceil((until - ctx.input.now) / 1000)} s (backoff)`,
+    );
+    return;
+  }
+  if (ctx.locked(s.name)) {
+    ctx.wait(`${s.name}: ${reason}, but its update lock is held`);
+    return;
+  }
+  out.start.push({
+    action: "restartContainer",
+    service: s,
+    container: ref(cur),
+    graceMs: s.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_MS,
+    reason,
+  });
 }
 
 function unmetDependencies(ctx: PlanContext, s: ServiceSpec): string[] {

@@ -30,6 +30,16 @@ export type Step =
       clearHandover: boolean;
     }
   | { action: "startContainer"; service: ServiceSpec; container: ContainerRef; restart: boolean }
+  /** Stop and keep the container (a service held stopped through the API). */
+  | { action: "stopContainer"; container: ContainerRef; graceMs: number }
+  /** Stop then start the same container (unhealthy, or asked for through the API). */
+  | {
+      action: "restartContainer";
+      service: ServiceSpec;
+      container: ContainerRef;
+      graceMs: number;
+      reason: string;
+    }
   | { action: "removeNetwork"; name: string };
 
 export type Action = Step["action"];
@@ -51,6 +61,10 @@ export function describeStep(step: Step): string {
       return `create ${step.service.name}`;
     case "startContainer":
       return `${step.restart ? "restart" : "start"} ${step.service.name}`;
+    case "stopContainer":
+      return `stop ${step.container.service}`;
+    case "restartContainer":
+      return `restart ${step.service.name} (${step.reason})`;
     case "removeNetwork":
       return `remove network ${step.name}`;
   }

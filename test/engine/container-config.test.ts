@@ -180,3 +180,23 @@ test("restart: no becomes the engine's empty policy", () => {
   });
   assert.deepEqual(p.options.HostConfig!.RestartPolicy, { Name: "", MaximumRetryCount: 0 });
 });
+
+test("device policy: rotated logs and no core dumps unless the service asks", () => {
+  const plain = containerPlan({
+    release: r,
+    service: service("job"),
+    configHash: "j",
+    lockDir: "/l",
+  });
+  assert.deepEqual(plain.options.HostConfig!.LogConfig, {
+    Type: "json-file",
+    Config: { "max-size": "10m", "max-file": "3" },
+  });
+  assert.deepEqual(plain.options.HostConfig!.Ulimits, [{ Name: "core", Soft: 0, Hard: 0 }]);
+  const asked = service("dbg", {
+    labels: { "io.edgevisor.core-dumps": "enabled" },
+    ulimits: { nofile: { soft: 1, hard: 2 } },
+  });
+  const p = containerPlan({ release: r, service: asked, configHash: "d", lockDir: "/l" });
+  assert.deepEqual(p.options.HostConfig!.Ulimits, [{ Name: "nofile", Soft: 1, Hard: 2 }]);
+});

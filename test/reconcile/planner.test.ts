@@ -298,6 +298,39 @@ describe("planner: drift and repair", () => {
   });
 });
 
+describe("planner: health and API intents", () => {
+  test("an unhealthy container is restarted, then backs off", () => {
+    const r = release([service("web", { healthcheck: { test: ["CMD", "true"] } })]);
+    const engine = converged(r);
+    const web = engine.containers[0]!;
+    web.health = "unhealthy";
+    assert.equal(describePlan(planUpdate(input(r, engine)).steps), "restart web (unhealthy)");
+    const later = planUpdate(input(r, engine, { backoffUntil: { [web.id]: 1_002_000 } }));
+    assert.deepEqual(later, { steps: [], waiting: ["web: unhealthy, restart in 2 s (backoff)"] });
+  });
+
+  test("an unhealthy service holding its update lock is left alone", () => {
+    const r = release([service("web", { healthcheck: { test: ["CMD", "true"] } })]);
+    const engine = converged(r);
+    engine.containers[0]!.health = "unhealthy";
+    const plan = planUpdate(
+      input(r, engine, { locks: { web: { locked: true, handoverComplete: false } } }),
+    );
+    assert.deepEqual(plan, { steps: [], waiting: ["web: unhealthy, but its update lock is held"] });
+  });
+
+  test("a service held stopped is stopped and never restarted, the others keep running", () => {
+    const engine = converged(v1);
+    assert.deepEqual(passes(v1, engine, { stopped: ["web"] }), ["stop web"]);
+    const stoppedEngine = simulate(input(v1, engine, { stopped: ["web"] })).final;
+    assert.deepEqual(planUpdate(input(v1, stoppedEngine, { stopped: ["web"] })), {
+      steps: [],
+      waiting: [],
+    });
+    assert.equal(describePlan(planUpdate(input(v1, stoppedEngine)).steps), "restart web");
+  });
+});
+
 describe("planner: depends_on conditions", () => {
   test("service_healthy waits for health, service_completed_successfully for exit 0", () => {
     const r = release([

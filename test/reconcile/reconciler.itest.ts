@@ -309,7 +309,7 @@ describe("container configuration on the real engine", () => {
       const info = await docker.getContainer(c!.Id).inspect();
       assert.ok(info.Config.Env.includes("GREETING=hello"));
       assert.equal(info.Config.Labels["com.example.role"], "front");
-      assert.equal(info.Config.StopSignal, "SIGINT");
+      assert.equal((info.Config as { StopSignal?: string }).StopSignal, "SIGINT");
       assert.equal(info.Config.WorkingDir, "/data");
       assert.equal(info.HostConfig.Memory, 48 << 20);
       assert.equal(info.HostConfig.NanoCpus, 5e8);
