@@ -12,6 +12,7 @@ import type {
   ScriptModel,
   SourceFile,
 } from "./model.ts";
+import type { Phase } from "./model.ts";
 import type { Parsers, SyntaxNode } from "./parsers.ts";
 import { shellCommands } from "./shell.ts";
 import { locAtOffset } from "./source.ts";
@@ -60,14 +61,16 @@ export function codeFacts(
   file: SourceFile,
   lang: Lang,
   env: ReadonlyMap<string, string>,
+  phase: Phase = "runtime",
 ): ScriptModel {
-  const walker = new CodeWalker(parsers, file, lang, env);
+  const walker = new CodeWalker(parsers, file, lang, env, phase);
   return walker.run();
 }
 
 class CodeWalker {
   readonly #parsers: Parsers;
   readonly #file: SourceFile;
+  readonly #phase: Phase;
   readonly #lang: Lang;
   readonly #spec: Spec;
   readonly #env: ReadonlyMap<string, string>;
@@ -77,8 +80,15 @@ class CodeWalker {
   readonly #model: ScriptModel;
   #depth = 0;
 
-  constructor(parsers: Parsers, file: SourceFile, lang: Lang, env: ReadonlyMap<string, string>) {
+  constructor(
+    parsers: Parsers,
+    file: SourceFile,
+    lang: Lang,
+    env: ReadonlyMap<string, string>,
+    phase: Phase,
+  ) {
     this.#parsers = parsers;
+    this.#phase = phase;
     this.#file = file;
     this.#lang = lang;
     this.#spec = SPECS[lang === "python" ? "python" : "javascript"];
@@ -86,6 +96,7 @@ class CodeWalker {
     this.#model = {
       file,
       language: lang === "python" ? "python" : "javascript",
+      phase,
       commands: [],
       calls: [],
       strings: [],
@@ -140,7 +151,7 @@ class CodeWalker {
       this.#model.strings.push({
         value: this.#value(node),
         loc: this.#loc(node),
-        phase: "runtime",
+        phase: this.#phase,
         ...ctx,
       });
     }
@@ -211,7 +222,7 @@ class CodeWalker {
       args: positional,
       kwargs,
       loc: this.#loc(fn ?? node),
-      phase: "runtime",
+      phase: this.#phase,
       ...ctx,
     };
     this.#model.calls.push(fact);
@@ -370,7 +381,7 @@ class CodeWalker {
         file: this.#file,
         text: this.#value(first),
         baseOffset: first.startIndex + 1,
-        phase: "runtime",
+        phase: this.#phase,
         env,
         outer: ctx,
       });
@@ -392,7 +403,7 @@ class CodeWalker {
         .map((c) => ({ text: this.#value(c), value: this.#value(c), loc: this.#loc(c) })),
       redirects: [],
       loc: this.#loc(head),
-      phase: "runtime",
+      phase: this.#phase,
       ...ctx,
     };
   }

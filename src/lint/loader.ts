@@ -10,7 +10,9 @@ import type { CodeLanguage } from "./code.ts";
 import { composeServices, parseCompose } from "./compose.ts";
 import { dockerfileModel } from "./dockerfile.ts";
 import type {
+  CommandFact,
   DockerfileModel,
+  Phase,
   ReleaseModel,
   ScriptModel,
   ServiceModel,
@@ -163,13 +165,26 @@ function attachBuild(
     service.dockerfiles.push(df);
     const env = new Map([...[...df.env].map(([k, v]) => [k, v.value] as const), ...composeEnv]);
     const seen = new Set(service.scripts.map((s) => s.file.path));
+    const buildOnly = buildOnlyNames(df, service);
     for (const path of copiedSources(model.root, context, df)) {
       if (seen.has(path) || seen.size >= MAX_SOURCES_PER_SERVICE) continue;
       seen.add(path);
-      const script = loadScript(parsers, model.root, read, path, env);
+      const phase = buildOnly.has(posix.basename(path)) ? "build" : "runtime";
+      const script = loadScript(parsers, model.root, read, path, env, phase);
       if (script) service.scripts.push(script);
     }
   }
+}
+
+/** Basenames of files that RUN instructions execute or pass on (`RUN ./build.sh`,
+ * `RUN python3 gen.py`) and that nothing run at start mentions: build-time scripts. */
+function buildOnlyNames(df: DockerfileModel, service: ServiceModel): Set<string> {
+  const names = (cmds: CommandFact[]) =>
+    new Set(
+      cmds.flatMap((c) => [c.name, ...c.args.map((a) => posix.basename(a.value))]).filter(Boolean),
+    );
+  const runtime = names([...df.runtime, ...service.composeCommands]);
+  return new Set([...names(df.build)].filter((n) => !runtime.has(n)));
 }
 
 /** Files of the build context that COPY/ADD bring in (not `--from` another stage). */
@@ -230,6 +245,7 @@ function loadScript(
   read: (rel: string) => SourceFile,
   path: string,
   env: ReadonlyMap<string, string>,
+  phase: Phase,
 ): ScriptModel | undefined {
   const abs = join(root, path);
   if (statSync(abs).size > MAX_SOURCE_BYTES) return undefined;
@@ -245,10 +261,10 @@ function loadScript(
       file,
       text: file.text,
       baseOffset: 0,
-      phase: "runtime",
+      phase,
       env,
     });
-    return { file, language: "shell", commands, calls: [], strings: [] };
+    return { file, language: "shell", phase, commands, calls: [], strings: [] };
   }
-  return codeFacts(parsers, file, lang, env);
+  return codeFacts(parsers, file, lang, env, phase);
 }

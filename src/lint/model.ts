@@ -89,6 +89,8 @@ export type Language = "shell" | "python" | "javascript";
 export interface ScriptModel {
   file: SourceFile;
   language: Language;
+  /** "build" when only RUN instructions refer to the script, else "runtime". */
+  phase: Phase;
   commands: CommandFact[];
   calls: CallFact[];
   strings: StringFact[];
@@ -185,12 +187,17 @@ export function commandsOf(s: ServiceModel): CommandFact[] {
   ];
 }
 
+/** Scripts and sources that run on the device (not only during the build). */
+export function runtimeScripts(s: ServiceModel): ScriptModel[] {
+  return s.scripts.filter((x) => x.phase === "runtime");
+}
+
 export function callsOf(s: ServiceModel): CallFact[] {
-  return s.scripts.flatMap((x) => x.calls);
+  return runtimeScripts(s).flatMap((x) => x.calls);
 }
 
 export function stringsOf(s: ServiceModel): StringFact[] {
-  return s.scripts.flatMap((x) => x.strings);
+  return runtimeScripts(s).flatMap((x) => x.strings);
 }
 
 /** The same file may be linted for several services (shared context); rules use this to

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { BOOT_DIRS, callWrites, commandWrites, resolvePath, workdirOf } from "../facts.ts";
-import { commandsOf } from "../model.ts";
+import { callsOf, commandsOf } from "../model.ts";
 import type { Rule, RuleFinding } from "../types.ts";
 
 /** Devices and labels of the boot partition, for `mount <dev> <dir>` in a script. */
@@ -35,8 +35,7 @@ export const bootConfigWrite: Rule = {
         });
       };
       for (const c of cmds) for (const w of commandWrites(c)) report(w.raw, w.loc, w.how);
-      for (const call of s.scripts.flatMap((x) => x.calls))
-        for (const w of callWrites(call)) report(w.raw, w.loc, w.how);
+      for (const call of callsOf(s)) for (const w of callWrites(call)) report(w.raw, w.loc, w.how);
     }
     return out;
   },

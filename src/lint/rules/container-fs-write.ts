@@ -11,7 +11,7 @@ import {
   resolvePath,
   workdirOf,
 } from "../facts.ts";
-import { commandsOf } from "../model.ts";
+import { callsOf, commandsOf } from "../model.ts";
 import type { Rule, RuleFinding } from "../types.ts";
 
 /** Environment variables that name where an app keeps its data. */
@@ -44,7 +44,7 @@ export const containerFsWrite: Rule = {
       for (const c of commandsOf(s)) {
         if (c.phase === "runtime") for (const w of commandWrites(c)) report(w.raw, w.loc, w.how);
       }
-      for (const call of s.scripts.flatMap((x) => x.calls)) {
+      for (const call of callsOf(s)) {
         for (const w of callWrites(call)) report(w.raw, w.loc, w.how);
       }
       const settings = [...s.environment, ...s.dockerfiles.flatMap((d) => [...d.env])];

@@ -1,6 +1,6 @@
 import { HTTP_TOOLS, mentionsSupervisor } from "../facts.ts";
 import type { Context, ServiceModel } from "../model.ts";
-import { commandsOf } from "../model.ts";
+import { commandsOf, runtimeScripts } from "../model.ts";
 import type { Loc, Rule, RuleFinding } from "../types.ts";
 import { POWER_CALL } from "./systemd-over-dbus.ts";
 
@@ -48,7 +48,7 @@ export const deviceReboot: Rule = {
           out.push(finding(s, `reboots the host over D-Bus with ${c.name}`, c, c.loc));
         }
       }
-      for (const script of s.scripts) {
+      for (const script of runtimeScripts(s)) {
         let reported = false;
         for (const call of script.calls) {
           const text = [...call.args, ...Object.values(call.kwargs)].map((a) => a.value).join(" ");

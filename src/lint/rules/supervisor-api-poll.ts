@@ -1,6 +1,6 @@
 import { HTTP_TOOLS, isHttpCall, mentionsSupervisor, pollingLoop } from "../facts.ts";
 import type { Context, LoopCtx } from "../model.ts";
-import { commandsOf } from "../model.ts";
+import { callsOf, commandsOf } from "../model.ts";
 import type { Loc, Rule, RuleFinding } from "../types.ts";
 
 /** Waiting less than this between supervisor calls counts as tight polling. */
@@ -45,7 +45,7 @@ export const supervisorApiPoll: Rule = {
         )
           check(s.name, c, c.loc);
       }
-      for (const call of s.scripts.flatMap((x) => x.calls)) {
+      for (const call of callsOf(s)) {
         if (!isHttpCall(call)) continue;
         const text = [...call.args, ...Object.values(call.kwargs)].map((a) => a.value).join(" ");
         if (mentionsSupervisor(text)) check(s.name, call, call.loc);

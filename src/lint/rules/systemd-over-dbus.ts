@@ -1,5 +1,5 @@
 import { labelOn } from "../facts.ts";
-import { commandsOf } from "../model.ts";
+import { commandsOf, runtimeScripts } from "../model.ts";
 import type { ServiceModel } from "../model.ts";
 import type { Rule, RuleFinding } from "../types.ts";
 
@@ -74,7 +74,7 @@ export const systemdOverDbus: Rule = {
         }
       }
       const lines = new Set<string>();
-      for (const script of s.scripts) {
+      for (const script of runtimeScripts(s)) {
         // A script whose D-Bus use is a reboot is device-reboot's business.
         if (script.calls.some((c) => POWER_CALL.test(c.callee))) continue;
         for (const str of script.strings) {

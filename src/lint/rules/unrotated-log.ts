@@ -8,7 +8,7 @@ import {
   workdirOf,
 } from "../facts.ts";
 import type { ServiceModel } from "../model.ts";
-import { commandsOf } from "../model.ts";
+import { callsOf, commandsOf } from "../model.ts";
 import type { Rule, RuleFinding } from "../types.ts";
 
 const ROTATORS = new Set(["logrotate", "svlogd", "multilog", "rotatelogs", "s6-log", "cronolog"]);
@@ -49,7 +49,7 @@ export const unrotatedLog: Rule = {
         for (const w of commandWrites(c))
           if (w.append || w.how === "redirect" || w.how === "tee") report(w.raw, w.loc, w.how);
       }
-      for (const call of s.scripts.flatMap((x) => x.calls)) {
+      for (const call of callsOf(s)) {
         for (const w of callWrites(call)) {
           if (w.log === "rotating") continue;
           if (w.log === "plain" || (w.append && w.how !== "sqlite")) report(w.raw, w.loc, w.how);
