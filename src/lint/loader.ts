@@ -2,7 +2,7 @@
 // docker-compose.yml (or a single Dockerfile project), each service's Dockerfile,
 // Dockerfile.template and per-architecture Dockerfile.<arch|device-type>, balena.yml, and
 // the scripts and sources those Dockerfiles COPY/ADD in.
-import { existsSync, globSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, globSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
 import { EvError } from "../errors.ts";
 import { codeFacts } from "./code.ts";
@@ -170,8 +170,17 @@ function attachBuild(
       if (seen.has(path) || seen.size >= MAX_SOURCES_PER_SERVICE) continue;
       seen.add(path);
       const phase = buildOnly.has(posix.basename(path)) ? "build" : "runtime";
-      const script = loadScript(parsers, model.root, read, path, env, phase);
-      if (script) service.scripts.push(script);
+      try {
+        const script = loadScript(parsers, model.root, read, path, env, phase);
+        if (script) service.scripts.push(script);
+      } catch (e) {
+        const message = `cannot read ${path}: ${(e as Error).message}`;
+        model.problems.push({
+          message,
+          loc: { file: path, line: 1, column: 1 },
+          severity: "error",
+        });
+      }
     }
   }
 }
@@ -208,8 +217,10 @@ function copiedSources(root: string, context: string, df: DockerfileModel): stri
   return out;
 }
 
+/** Files under a path; symbolic links are not followed (a link may point anywhere, or back
+ * up the tree). */
 function* walk(path: string): Generator<string> {
-  const st = statSync(path);
+  const st = lstatSync(path);
   if (st.isFile()) {
     yield path;
     return;

@@ -36,16 +36,20 @@ describe("edgevisor lint (CLI)", () => {
 
   it("--fail-on decides the exit code", () => {
     const warningsOnly = fixture("rules", "missing-mem-limit", "fire");
-    assert.equal(lint([warningsOnly]).status, 0);
-    assert.equal(lint([warningsOnly, "--fail-on", "warning"]).status, 1);
-    assert.equal(lint([warningsOnly, "--fail-on", "info"]).status, 1);
-    assert.equal(lint([fixture("release-bad"), "--fail-on", "none"]).status, 0);
-    assert.equal(lint([fixture("traps"), "--fail-on", "info"]).status, 0);
+    const status = (args: string[]) => {
+      const r = lint(args);
+      return r.stderr ? `${r.status} ${r.stderr}` : r.status;
+    };
+    assert.equal(status([warningsOnly]), 0);
+    assert.equal(status([warningsOnly, "--fail-on", "warning"]), 1);
+    assert.equal(status([warningsOnly, "--fail-on", "info"]), 1);
+    assert.equal(status([fixture("release-bad"), "--fail-on", "none"]), 0);
+    assert.equal(status([fixture("traps"), "--fail-on", "info"]), 0);
   });
 
   it("--format json and sarif print parseable reports", () => {
     const json = lint([fixture("release-bad"), "--format", "json", "--fail-on", "none"]);
-    assert.equal(json.status, 0);
+    assert.equal(json.status, 0, json.stderr);
     const report = JSON.parse(json.stdout);
     assert.ok(report.findings.length > 10);
     assert.match(report.findings[0].file, /^test\/lint\/fixtures\/release-bad\//);
@@ -69,7 +73,7 @@ describe("edgevisor lint (CLI)", () => {
 
   it("--list-rules prints every rule with its default severity", () => {
     const r = lint(["--list-rules"]);
-    assert.equal(r.status, 0);
+    assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^device-reboot +warning +Container reboots or shuts down the device$/m);
     assert.equal(r.stdout.trim().split("\n").length, 14);
   });
