@@ -23,6 +23,11 @@ export interface DeviceSnapshot {
   stoppedServices: string[];
   /** Named volumes of the app that the target no longer references. */
   unusedVolumes: string[];
+  /**
+   * Optional: download progress (0–100) of target images still being fetched, by service.
+   * Absent when the agent does not track it; the API then reports no progress (null).
+   */
+  downloads?: Record<string, number>;
 }
 
 export type AgentRequest =
