@@ -77,6 +77,7 @@ class CodeWalker {
   readonly #vars = new Map<string, string>();
   readonly #functions = new Map<string, SyntaxNode>();
   readonly #called = new Set<string>();
+  readonly #inlined = new Set<string>();
   readonly #model: ScriptModel;
   #depth = 0;
 
@@ -132,6 +133,16 @@ class CodeWalker {
         if (fnBody) this.#functions.set(name.text, fnBody);
       } else if (value) this.#vars.set(name.text, this.#value(value));
     }
+  }
+
+  /** A function body walked again in the same context yields the same facts; walking it
+   * once per context keeps helper-heavy scripts linear. */
+  #firstInline(name: string, ctx: Ctx): boolean {
+    const loops = ctx.loops.map((l) => `${l.loc.line}:${l.loc.column}`).join(",");
+    const key = `${name}|${ctx.onErrorPath}|${loops}`;
+    if (this.#inlined.has(key)) return false;
+    this.#inlined.add(key);
+    return true;
   }
 
   #loc(node: SyntaxNode): CallFact["loc"] {
@@ -247,7 +258,7 @@ class CodeWalker {
     for (const c of node.namedChildren) if (c) this.#walk(c, ctx);
     const name = callee.split(".").pop() ?? callee;
     const body = this.#functions.get(name);
-    if (body && this.#depth < MAX_CALL_DEPTH) {
+    if (body && this.#depth < MAX_CALL_DEPTH && this.#firstInline(name, ctx)) {
       this.#called.add(name);
       this.#depth++;
       this.#walk(body, ctx);
@@ -258,7 +269,7 @@ class CodeWalker {
   /** A callback argument: a function literal, or the name of a known function. */
   #walkCallable(node: SyntaxNode, ctx: Ctx): void {
     const body = node.type === "identifier" ? this.#functions.get(node.text) : undefined;
-    if (body && this.#depth < MAX_CALL_DEPTH) {
+    if (body && this.#depth < MAX_CALL_DEPTH && this.#firstInline(node.text, ctx)) {
       this.#called.add(node.text);
       this.#depth++;
       this.#walk(body, ctx);

@@ -37,6 +37,7 @@ class ShellWalker {
   readonly #vars = new Map<string, string>();
   readonly #functions = new Map<string, SyntaxNode>();
   readonly #called = new Set<string>();
+  readonly #inlined = new Set<string>();
   #depth = 0;
 
   constructor(parsers: Parsers, input: ShellInput) {
@@ -58,6 +59,16 @@ class ShellWalker {
       if (!this.#called.has(name)) out.push(...this.#walk(body, base));
     }
     return out;
+  }
+
+  /** A function body walked again in the same context yields the same facts; walking it
+   * once per context keeps helper-heavy scripts linear. */
+  #firstInline(name: string, ctx: Ctx): boolean {
+    const loops = ctx.loops.map((l) => `${l.loc.line}:${l.loc.column}`).join(",");
+    const key = `${name}|${ctx.onErrorPath}|${loops}`;
+    if (this.#inlined.has(key)) return false;
+    this.#inlined.add(key);
+    return true;
   }
 
   #loc(node: SyntaxNode): CommandFact["loc"] {
@@ -296,7 +307,7 @@ class ShellWalker {
     };
     const out = [...extra, fact];
     const fn = this.#functions.get(name);
-    if (fn && this.#depth < MAX_CALL_DEPTH) {
+    if (fn && this.#depth < MAX_CALL_DEPTH && this.#firstInline(name, ctx)) {
       this.#called.add(name);
       this.#depth++;
       out.push(...this.#walk(fn, ctx));
