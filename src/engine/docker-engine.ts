@@ -30,6 +30,16 @@ export class DockerEngine implements ContainerEngine {
     await this.call("ping", () => this.docker.ping());
   }
 
+  async healthProbe(timeoutMs: number): Promise<void> {
+    // _ping is answered before the daemon looks at any state; listing one container goes
+    // through its in-memory container view, so a wedged store fails here. Both only read.
+    const abortSignal = AbortSignal.timeout(timeoutMs);
+    // dockerode's ping takes options at runtime; its type declarations only lack them.
+    const ping = this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
+    await this.call("ping", () => ping.call(this.docker, { abortSignal }));
+    await this.call("list containers", () => this.docker.listContainers({ limit: 1, abortSignal }));
+  }
+
   async snapshot(app: string): Promise<EngineSnapshot> {
     const labelFilter = [`${LABEL.managed}=true`, `${LABEL.app}=${app}`];
     const [list, images, networks, volumes] = await Promise.all([

@@ -68,6 +68,11 @@ export interface EngineEvent {
 /** Everything the executor and daemon need from a Docker-API engine. */
 export interface ContainerEngine {
   ping(): Promise<void>;
+  /**
+   * Light health probe that writes nothing: the API ping, then one cheap read through the
+   * engine's container store. Rejects when either fails or `timeoutMs` passes.
+   */
+  healthProbe(timeoutMs: number): Promise<void>;
   snapshot(app: string): Promise<EngineSnapshot>;
   pullImage(ref: string, progress: ProgressSink, signal?: AbortSignal): Promise<void>;
   buildImage(
