@@ -7,4 +7,19 @@ if (major < 24) {
   );
   process.exit(1);
 }
-await import("../src/cli/main.ts");
+// Cap the V8 heap (src/guards/agent-self.ts explains the figures): re-exec this same process
+// image once with the flags, unless they were given (command line or NODE_OPTIONS).
+const { heapFlags } = await import("../src/guards/agent-self.ts");
+const flags = heapFlags(process.execArgv, process.env);
+if (flags.length > 0 && typeof process.execve === "function" && process.argv[1]) {
+  process.execve(process.execPath, [
+    process.execPath,
+    ...process.execArgv,
+    ...flags,
+    process.argv[1],
+    ...process.argv.slice(2),
+  ]);
+}
+// main.ts runs itself only as the entry module (import.meta.main), so call it here.
+const { main } = await import("../src/cli/main.ts");
+process.exitCode = await main(process.argv);

@@ -21,6 +21,9 @@ export const ERROR_CODES = {
   EV_DIGEST_MISMATCH: { exit: 9, http: 400 },
   EV_LINT_FINDINGS: { exit: 1, http: 200 },
   EV_CONFIG_INVALID: { exit: 3, http: 400 },
+  EV_REBOOT_LOOP: { exit: 10, http: 429 },
+  EV_INSUFFICIENT_SPACE: { exit: 11, http: 507 },
+  EV_CLOCK_IMPLAUSIBLE: { exit: 12, http: 503 },
   EV_INTERNAL: { exit: 70, http: 500 },
 } as const;
 

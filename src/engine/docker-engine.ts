@@ -16,6 +16,7 @@ import type {
   CreateContainerRequest,
   EngineEvent,
   EngineSnapshot,
+  ImageUsage,
   ProgressSink,
 } from "./types.ts";
 
@@ -242,6 +243,27 @@ export class DockerEngine implements ContainerEngine {
       .catch((e: unknown) => {
         if (!isStatus(e, 404)) throw engineError(`remove container ${id}`, e);
       });
+  }
+
+  async dataRoot(): Promise<string> {
+    const info = (await this.call("info", () => this.docker.info())) as { DockerRootDir?: string };
+    return info.DockerRootDir ?? "/var/lib/docker";
+  }
+
+  async imageUsage(): Promise<ImageUsage[]> {
+    const [images, containers] = await Promise.all([
+      this.call("list images", () => this.docker.listImages({ all: false })),
+      this.call("list containers", () => this.docker.listContainers({ all: true })),
+    ]);
+    const users = new Map<string, number>();
+    for (const c of containers) users.set(c.ImageID, (users.get(c.ImageID) ?? 0) + 1);
+    return images.map((i) => ({
+      id: i.Id,
+      refs: (i.RepoTags ?? []).filter((t) => t !== "<none>:<none>"),
+      sizeBytes: i.Size,
+      labels: i.Labels ?? {},
+      containers: users.get(i.Id) ?? 0,
+    }));
   }
 
   async watchEvents(

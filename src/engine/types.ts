@@ -31,6 +31,17 @@ export interface ImageState {
   refs: string[];
 }
 
+/** An image with what the disk guard needs to judge it (`imageUsage`). */
+export interface ImageUsage {
+  id: string;
+  refs: string[];
+  /** Bytes on disk, shared layers included (the engine's Size). */
+  sizeBytes: number;
+  labels: Record<string, string>;
+  /** Containers (any state, any owner) created from it. */
+  containers: number;
+}
+
 export interface EngineSnapshot {
   containers: ContainerState[];
   images: ImageState[];
@@ -91,6 +102,10 @@ export interface ContainerEngine {
   /** Graceful stop (SIGTERM or the service's stop signal, then SIGKILL after the grace period). */
   stopContainer(id: string, graceMs: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
+  /** Where the engine keeps images, containers and volumes (DockerRootDir), for the disk guard. */
+  dataRoot(): Promise<string>;
+  /** Every image on the engine with its size and the containers using it, for the disk guard. */
+  imageUsage(): Promise<ImageUsage[]>;
   /** Engine events about managed objects; returns a function that stops the subscription. */
   watchEvents(onEvent: (e: EngineEvent) => void, onError: (e: Error) => void): Promise<() => void>;
 }

@@ -1,0 +1,77 @@
+// The agent protects itself from the memory pressure its services cause: a low OOM score, so
+// the kernel picks a leaking service before the agent that would restart it, and a capped V8
+// heap (set by bin/edgevisor.js), so a leak in the agent itself ends in a clean crash and a
+// restart by the init system instead of the kernel killing something else.
+import { writeFile } from "node:fs/promises";
+import { getHeapStatistics } from "node:v8";
+
+/**
+ * -500: well below services (0 unless they set oom_score_adj), equal to what dockerd and
+ * balenaEngine give themselves, so under pressure the kernel prefers any service over the
+ * agent. Not -1000 ("never kill"): an agent that leaks must stay killable rather than make
+ * the kernel kill the engine or panic.
+ */
+export const AGENT_OOM_SCORE_ADJ = -500;
+
+/**
+ * Old-space cap in MiB, passed as --max-old-space-size by the launcher. The agent's live heap
+ * is release models, engine snapshots and status (a few MiB); image data streams through
+ * buffers outside the V8 heap and the delta codec's zstd memory is native and bounded. 96 MiB
+ * is over ten times that, and with the young generation (--max-semi-space-size=8, 3 × 8 MiB)
+ * caps the JS heap near 120 MiB: under a quarter of a 512 MB device, leaving the rest to the
+ * engine and the services.
+ */
+export const AGENT_MAX_OLD_SPACE_MB = 96;
+export const AGENT_MAX_SEMI_SPACE_MB = 8;
+
+export interface SelfProtectionDeps {
+  writeOomScoreAdj: (value: string) => Promise<void>;
+  log: (line: string) => void;
+}
+
+export const linuxSelf: SelfProtectionDeps = {
+  writeOomScoreAdj: (value) => writeFile("/proc/self/oom_score_adj", value),
+  log: (line) => process.stderr.write(`${line}\n`),
+};
+
+export type OomScoreOutcome =
+  { set: true; value: number } | { set: false; value: number; reason: string };
+
+/**
+ * Lower the agent's own oom_score_adj. Lowering needs CAP_SYS_RESOURCE; without it the agent
+ * carries on with its inherited score and says so once.
+ */
+export async function protectAgentFromOom(
+  deps: SelfProtectionDeps = linuxSelf,
+  value = AGENT_OOM_SCORE_ADJ,
+): Promise<OomScoreOutcome> {
+  try {
+    await deps.writeOomScoreAdj(String(value));
+    return { set: true, value };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    const reason =
+      code === "EACCES" || code === "EPERM"
+        ? "not permitted (lowering the score needs root or CAP_SYS_RESOURCE)"
+        : `cannot write /proc/self/oom_score_adj (${code})`;
+    deps.log(
+      `agent: oom_score_adj ${value} not set: ${reason}; under memory pressure the kernel may kill the agent before a leaking service`,
+    );
+    return { set: false, value, reason };
+  }
+}
+
+/** The V8 heap limit this process runs with, in MiB (for status and the self-check). */
+export function heapLimitMb(): number {
+  return Math.round(getHeapStatistics().heap_size_limit / 1048576);
+}
+
+/** The V8 flags the launcher adds, unless the caller already chose a heap size. */
+export function heapFlags(existing: readonly string[], env: NodeJS.ProcessEnv): string[] {
+  const chosen = [...existing, ...(env.NODE_OPTIONS ?? "").split(/\s+/)];
+  const has = (flag: string) => chosen.some((a) => a.replace(/_/g, "-").startsWith(flag));
+  const out: string[] = [];
+  if (!has("--max-old-space-size")) out.push(`--max-old-space-size=${AGENT_MAX_OLD_SPACE_MB}`);
+  if (!has("--max-semi-space-size")) out.push(`--max-semi-space-size=${AGENT_MAX_SEMI_SPACE_MB}`);
+  return out;
+}
