@@ -14,6 +14,7 @@ export function registerRun(program: Command): void {
       .requiredOption("--target <file>", "compose file of the target release (watched for changes)")
       .option("--app <name>", "application name (default: compose `name:` or the directory name)")
       .option("--resync <seconds>", "reconcile at least this often even without events", "30")
+      .option("--test-window <seconds>", "how long a new release must run well before it is committed", "60")
       .option("--json", "NDJSON log lines"),
   ).action(async (opts: Record<string, unknown>) => {
     const config = resolveConfig(opts, process.env);
@@ -42,6 +43,7 @@ export function registerRun(program: Command): void {
       },
       log: (l) => view.info(l),
       resyncMs: Number(opts.resync) * 1000,
+      testWindowMs: Number(opts.testWindow) * 1000,
       signal: ac.signal,
     });
     await daemon.run();

@@ -10,6 +10,7 @@ import { dockerignoreFilter } from "./dockerignore.ts";
 import { LABEL, managedLabels } from "./labels.ts";
 import { networkName, volumeName } from "./names.ts";
 import { followJsonStream } from "./json-stream.ts";
+import { LogDemuxer, mergeSources, type EngineLogLine } from "./log-stream.ts";
 import { toContainerState } from "./inspect.ts";
 import type {
   ContainerEngine,
@@ -188,6 +189,15 @@ export class DockerEngine implements ContainerEngine {
     );
   }
 
+  async removeVolume(name: string): Promise<void> {
+    await this.docker
+      .getVolume(name)
+      .remove()
+      .catch((e: unknown) => {
+        if (!isStatus(e, 404)) throw engineError(`remove volume ${name}`, e);
+      });
+  }
+
   async createContainer(req: CreateContainerRequest): Promise<string> {
     const plan: ContainerPlan = containerPlan(req);
     try {
@@ -264,6 +274,51 @@ export class DockerEngine implements ContainerEngine {
       labels: i.Labels ?? {},
       containers: users.get(i.Id) ?? 0,
     }));
+  }
+
+  streamLogs(
+    app: string,
+    opts: { follow: boolean; services?: string[] },
+    signal: AbortSignal,
+  ): AsyncIterable<EngineLogLine> {
+    return mergeSources<EngineLogLine>(async (emit, done) => {
+      const list = await this.call("list containers", () =>
+        this.docker.listContainers({
+          all: true,
+          filters: { label: [`${LABEL.managed}=true`, `${LABEL.app}=${app}`] },
+        }),
+      );
+      const wanted = list.filter(
+        (c) => !opts.services || opts.services.includes(c.Labels[LABEL.service] ?? ""),
+      );
+      for (const c of wanted) {
+        const demux = new LogDemuxer(c.Labels[LABEL.service] ?? c.Id);
+        const container = this.docker.getContainer(c.Id);
+        const base = {
+          stdout: true,
+          stderr: true,
+          timestamps: true,
+          tail: opts.follow ? 0 : 200,
+          abortSignal: signal,
+        };
+        if (!opts.follow) {
+          const buf = await container.logs({ ...base, follow: false });
+          emit(demux.push(buf));
+          done();
+          continue;
+        }
+        const stream = await container.logs({ ...base, follow: true });
+        stream.on("data", (b: Buffer) => emit(demux.push(b)));
+        stream.on("end", done);
+        stream.on("error", done);
+        signal.addEventListener(
+          "abort",
+          () => (stream as unknown as { destroy(): void }).destroy(),
+          { once: true },
+        );
+      }
+      return wanted.length;
+    }, signal);
   }
 
   async watchEvents(

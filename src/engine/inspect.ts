@@ -25,5 +25,6 @@ export function toContainerState(info: ContainerInspectInfo): ContainerState {
     ...(Number.isFinite(started) && started > 0 ? { startedAt: started } : {}),
     ...(labels[LABEL.netnsOf] ? { netnsOf: labels[LABEL.netnsOf] } : {}),
     oomKilled: info.State.OOMKilled,
+    restartCount: info.RestartCount,
   };
 }

@@ -1,5 +1,6 @@
 // The engine as the agent sees it: our own small domain types, so nothing outside
 // src/engine/ depends on dockerode's shapes.
+import type { EngineLogLine } from "./log-stream.ts";
 import type { BuildSpec, NetworkSpec, Release, ServiceSpec, VolumeSpec } from "../release/types.ts";
 
 export type ContainerStatus =
@@ -24,6 +25,8 @@ export interface ContainerState {
   /** Container id whose network namespace this one joined (network_mode: service:X). */
   netnsOf?: string;
   oomKilled?: boolean;
+  /** Restarts the engine did under the restart policy since the container was created. */
+  restartCount?: number;
 }
 
 export interface ImageState {
@@ -96,6 +99,8 @@ export interface ContainerEngine {
   createNetwork(app: string, network: NetworkSpec): Promise<void>;
   removeNetwork(name: string): Promise<void>;
   createVolume(app: string, volume: VolumeSpec): Promise<void>;
+  /** Only ever called on explicit request (purge, cleanup-volumes): volumes hold user data. */
+  removeVolume(name: string): Promise<void>;
   createContainer(req: CreateContainerRequest): Promise<string>;
   /** Start; with `networksOf`, first connect the release networks create could not attach. */
   startContainer(id: string, networksOf?: CreateContainerRequest): Promise<void>;
@@ -106,6 +111,12 @@ export interface ContainerEngine {
   dataRoot(): Promise<string>;
   /** Every image on the engine with its size and the containers using it, for the disk guard. */
   imageUsage(): Promise<ImageUsage[]>;
+  /** The app's container output, oldest first; with `follow`, until `signal` aborts. */
+  streamLogs(
+    app: string,
+    opts: { follow: boolean; services?: string[] },
+    signal: AbortSignal,
+  ): AsyncIterable<EngineLogLine>;
   /** Engine events about managed objects; returns a function that stops the subscription. */
   watchEvents(onEvent: (e: EngineEvent) => void, onError: (e: Error) => void): Promise<() => void>;
 }

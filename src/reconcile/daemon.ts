@@ -1,13 +1,20 @@
 // The long-running agent: keeps the device on its target. Wakes on a changed target file,
-// on engine events about its containers, and on a periodic resync; a newer target aborts
-// the pass in progress at the next safe point. SIGTERM ends the agent, never the app.
-import { watch, type FSWatcher } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
+// on engine events about its containers, on requests from the local API, and on a periodic
+// resync; a newer target aborts the pass in progress at the next safe point. A reached
+// release runs a test window before it is committed, and a failing one is rolled back.
+// SIGTERM ends the agent, never the app.
+import { createHash, randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Agent } from "../agent.ts";
 import { toEvError } from "../errors.ts";
 import type { Release } from "../release/types.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
+import { afterApplied, chooseGoal } from "./lifecycle.ts";
+import { DEFAULT_TRIAL_WINDOW_MS } from "./trial.ts";
+import { watchEngineEvents, watchTargetFile } from "./wake-sources.ts";
 
 export interface DaemonOptions {
   targetFile: string;
@@ -15,11 +22,18 @@ export interface DaemonOptions {
   log: (line: string) => void;
   /** Resync even without events, to notice what events miss. */
   resyncMs?: number;
+  /** How long a reached release must run well before it is committed (0 commits at once). */
+  testWindowMs?: number;
   signal: AbortSignal;
+  /** Called after every pass and idle wake: the loop is alive. */
+  onLoopTick?: (now: number) => void;
 }
 
+/** One-off work the API asked for, run by the loop at its next safe point. */
+export type LoopJob = (release: Release) => Promise<void>;
+
 export class Daemon {
-  private readonly agent: Agent;
+  readonly agent: Agent;
   private readonly opts: DaemonOptions;
   private wake: () => void = () => {};
   private pending = true;
@@ -27,6 +41,12 @@ export class Daemon {
   private targetKey: string | undefined;
   /** Consecutive passes that failed, for the retry backoff (1 s … 5 min). */
   private failures = 0;
+  private recheckAt: number | undefined;
+  private readonly jobs: LoopJob[] = [];
+  /** Services held stopped through the API; in memory, so a reboot brings them back. */
+  readonly stopped = new Set<string>();
+  forceNext = false;
+  readonly startedAt = new Date().toISOString();
 
   constructor(agent: Agent, opts: DaemonOptions) {
     this.agent = agent;
@@ -36,10 +56,23 @@ export class Daemon {
   async run(): Promise<void> {
     const { agent, opts } = this;
     await agent.store.load();
+    await agent.store.update((s) => {
+      s.device ??= { uuid: randomUUID().replaceAll("-", ""), name: os.hostname() };
+      return s;
+    });
     for (const f of await agent.locks.cleanAgentLocks())
       opts.log(`removed a lock left by a previous agent: ${f}`);
-    const stopWatching = this.watchTarget();
-    const stopEvents = await this.watchEngine();
+    const stopWatching = watchTargetFile(
+      opts.targetFile,
+      () => this.trigger("target file changed", true),
+      opts.log,
+    );
+    const stopEvents = await watchEngineEvents(
+      agent.engine,
+      (why) => this.trigger(why),
+      opts.log,
+      opts.signal,
+    );
     opts.signal.addEventListener("abort", () => {
       this.current?.abort();
       this.wake();
@@ -50,6 +83,7 @@ export class Daemon {
           this.pending = false;
           await this.reconcile();
         }
+        opts.onLoopTick?.(Date.now());
         await this.idle(opts.resyncMs ?? 30_000);
       }
     } finally {
@@ -58,18 +92,41 @@ export class Daemon {
     }
   }
 
+  /** Queue work for the loop and wake it. */
+  enqueue(job: LoopJob, why: string): void {
+    this.jobs.push(job);
+    this.trigger(why);
+  }
+
+  trigger(why: string, newTarget = false): void {
+    this.opts.log(`wake: ${why}`);
+    this.pending = true;
+    if (newTarget) this.current?.abort();
+    this.wake();
+  }
+
+  /** The release the loop currently works towards. */
+  goal(): Release | undefined {
+    return chooseGoal(this.agent.store.get())?.release;
+  }
+
   private async reconcile(): Promise<void> {
     const { agent, opts } = this;
-    const target = await this.readTarget();
-    if (!target) return;
+    await this.readTarget();
+    const goal = chooseGoal(agent.store.get());
+    if (!goal) return;
+    await this.runJobs(goal.release);
     const ac = new AbortController();
     this.current = ac;
-    const outcome = await agent.reconciler.converge(target, {
-      force: false,
+    const force = this.forceNext;
+    this.forceNext = false;
+    const outcome = await agent.reconciler.converge(goal.release, {
+      force,
       signal: AbortSignal.any([ac.signal, opts.signal]),
       waitHealthy: false,
       timeoutMs: 30_000,
       pollMs: 1000,
+      stopped: [...this.stopped],
     });
     this.current = undefined;
     if (outcome.status === "aborted") {
@@ -78,54 +135,96 @@ export class Daemon {
     }
     if (outcome.status === "failed") {
       this.failures++;
-      opts.log(`release ${target.releaseId}: not reached yet — ${outcome.reason}`);
+      opts.log(`release ${goal.release.releaseId}: not reached yet — ${outcome.reason}`);
       this.pending = true; // keep working on it after the retry backoff
-    } else {
-      this.failures = 0;
+      await agent.store.update((s) => ({
+        ...s,
+        status: s.status === "failed" ? "failed" : "applying",
+        reason: outcome.reason,
+      }));
+      return;
     }
-    if (outcome.status === "applied" && agent.store.get().status !== "applied") {
-      opts.log(`release ${target.releaseId} applied`);
-    }
-    await agent.store.update((s) => {
-      if (outcome.status === "applied") {
-        s.status = "applied";
-        delete s.reason;
-        s.current = {
-          release: target,
-          appliedAt:
-            s.current?.release.releaseId === target.releaseId
-              ? s.current.appliedAt
-              : new Date().toISOString(),
-        };
-      } else {
-        s.status = "applying";
-        s.reason = outcome.reason;
-      }
-      return s;
-    });
+    this.failures = 0;
+    const engine = agent.reconciler.last?.engine;
+    if (!engine) return;
+    const next = afterApplied(
+      agent.store.get(),
+      goal,
+      engine,
+      Date.now(),
+      opts.testWindowMs ?? DEFAULT_TRIAL_WINDOW_MS,
+    );
+    if (next.event) opts.log(next.event);
+    await agent.store.update(() => next.state);
+    this.recheckAt =
+      next.recheckMs === undefined ? undefined : Date.now() + Math.min(next.recheckMs, 5000);
+    // A rejection switches the goal to the last committed release: go there now.
+    if (chooseGoal(next.state)?.release.releaseId !== goal.release.releaseId) this.pending = true;
   }
 
-  /** The target file's release; an invalid file is reported and the last good target kept. */
-  private async readTarget(): Promise<Release | undefined> {
+  private async runJobs(release: Release): Promise<void> {
+    while (this.jobs.length > 0) {
+      const job = this.jobs.shift()!;
+      try {
+        await job(release);
+      } catch (e) {
+        this.opts.log(`request failed: ${toEvError(e).format()}`);
+      }
+    }
+  }
+
+  /** The target: the API's, until the target file changes; an invalid file keeps the last good one. */
+  private async readTarget(): Promise<void> {
     const { agent, opts } = this;
+    const state = agent.store.get();
+    let text: string;
+    try {
+      text = await readFile(opts.targetFile, "utf8");
+    } catch (e) {
+      if (!state.target) opts.log(`target ${opts.targetFile} unreadable: ${(e as Error).message}`);
+      return;
+    }
+    const digest = createHash("sha256").update(text).digest("hex");
+    if (state.target?.source === "api" && state.targetFileDigest === digest) return;
     try {
       const release = await opts.loadTarget(opts.targetFile);
       const key = canonicalJson(release);
-      if (key !== this.targetKey) {
-        this.targetKey = key;
-        opts.log(`target: release ${release.releaseId} of ${release.app} from ${opts.targetFile}`);
-        await agent.store.update((s) => {
-          if (s.target?.release.releaseId !== release.releaseId) s.status = "applying";
-          s.target = { release, source: path.resolve(opts.targetFile), force: false };
-          return s;
-        });
-      }
-      return release;
+      if (key === this.targetKey && state.target?.source !== "api") return;
+      this.targetKey = key;
+      await this.setTarget(release, path.resolve(opts.targetFile), false);
     } catch (e) {
-      const err = toEvError(e);
-      opts.log(`target ${opts.targetFile} rejected, keeping the running release: ${err.format()}`);
-      return agent.store.get().target?.release;
+      opts.log(
+        `target ${opts.targetFile} rejected, keeping the running release: ${toEvError(e).format()}`,
+      );
     }
+  }
+
+  /** Make `release` the target (from the file, or from the API with source "api"). */
+  async setTarget(release: Release, source: string, force: boolean): Promise<void> {
+    const { agent, opts } = this;
+    let digest: string | undefined;
+    if (source === "api") {
+      digest = await readFile(opts.targetFile)
+        .then((b) => createHash("sha256").update(b).digest("hex"))
+        .catch(() => undefined);
+    }
+    const changed = agent.store.get().target?.release.releaseId !== release.releaseId;
+    if (changed) {
+      opts.log(`target: release ${release.releaseId} of ${release.app} from ${source}`);
+      this.stopped.clear();
+    }
+    await agent.store.update((s) => {
+      if (changed) {
+        s.status = "applying";
+        delete s.reason;
+        delete s.trial;
+      }
+      s.target = { release, source, force };
+      if (digest) s.targetFileDigest = digest;
+      else delete s.targetFileDigest;
+      return s;
+    });
+    if (force) this.forceNext = true;
   }
 
   private async idle(ms: number): Promise<void> {
@@ -134,7 +233,8 @@ export class Daemon {
       await sleep(backoff, undefined, { signal: this.opts.signal }).catch(() => {});
       return;
     }
-    const timer = AbortSignal.timeout(ms);
+    const until = this.recheckAt ? Math.max(0, this.recheckAt - Date.now()) : ms;
+    const timer = AbortSignal.timeout(Math.min(ms, until));
     await new Promise<void>((resolve) => {
       this.wake = resolve;
       timer.addEventListener("abort", () => resolve(), { once: true });
@@ -142,68 +242,5 @@ export class Daemon {
     });
     this.wake = () => {};
     this.pending = true;
-  }
-
-  private trigger(why: string, newTarget = false): void {
-    this.opts.log(`wake: ${why}`);
-    this.pending = true;
-    if (newTarget) this.current?.abort();
-    this.wake();
-  }
-
-  private watchTarget(): () => void {
-    // Watch the directory: editors and atomic writers replace the file, which ends a file watch.
-    const dir = path.dirname(path.resolve(this.opts.targetFile));
-    const base = path.basename(this.opts.targetFile);
-    let debounce: NodeJS.Timeout | undefined;
-    let w: FSWatcher | undefined;
-    try {
-      w = watch(dir, (_event, name) => {
-        if (name !== base && name !== ".env") return;
-        clearTimeout(debounce);
-        debounce = setTimeout(() => this.trigger("target file changed", true), 200);
-      });
-    } catch (e) {
-      this.opts.log(
-        `cannot watch ${dir} (${(e as Error).message}); relying on the periodic resync`,
-      );
-    }
-    return () => {
-      clearTimeout(debounce);
-      w?.close();
-    };
-  }
-
-  private async watchEngine(): Promise<() => void> {
-    const interesting = new Set([
-      "die",
-      "destroy",
-      "stop",
-      "kill",
-      "oom",
-      "health_status: unhealthy",
-      "health_status: healthy",
-    ]);
-    let stop: () => void = () => {};
-    const subscribe = async (): Promise<void> => {
-      try {
-        stop = await this.agent.engine.watchEvents(
-          (e) => {
-            if (e.type === "container" && interesting.has(e.action))
-              this.trigger(`container ${e.labels.name ?? e.id} ${e.action}`);
-          },
-          (err) => {
-            if (this.opts.signal.aborted) return;
-            this.opts.log(`engine event stream lost (${err.message}); resubscribing`);
-            setTimeout(() => void subscribe(), 2000).unref();
-          },
-        );
-      } catch (e) {
-        this.opts.log(`engine events unavailable (${toEvError(e).format()}); retrying`);
-        setTimeout(() => void subscribe(), 5000).unref();
-      }
-    };
-    await subscribe();
-    return () => stop();
   }
 }

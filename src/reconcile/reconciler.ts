@@ -2,7 +2,7 @@
 // plan is empty and nothing waits. Every pass starts from what the engine really has, so a
 // container removed by hand, or an agent killed mid-update, is simply the next input.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ContainerEngine, ContainerState } from "../engine/types.ts";
+import type { ContainerEngine, ContainerState, EngineSnapshot } from "../engine/types.ts";
 import type { Release } from "../release/types.ts";
 import { toEvError } from "../errors.ts";
 import type { Executor } from "./executor.ts";
@@ -25,6 +25,8 @@ export interface ConvergeOptions {
   pollMs?: number;
   maxPasses?: number;
   now?: () => number;
+  /** Services held stopped through the API. */
+  stopped?: readonly string[];
 }
 
 export interface ReconcilerDeps {
@@ -40,22 +42,33 @@ export class Reconciler {
     this.deps = deps;
   }
 
+  /** The engine as last read, with the plan made from it (for status and the API). */
+  last: { engine: EngineSnapshot; plan: Plan; at: number } | undefined;
+
   /** One read of the engine and one plan, without running anything. */
-  async plan(target: Release, force: boolean, now = Date.now()): Promise<Plan> {
+  async plan(
+    target: Release,
+    force: boolean,
+    now = Date.now(),
+    stopped: readonly string[] = [],
+  ): Promise<Plan> {
     const engine = await this.deps.engine.snapshot(target.app);
     const services = new Set([
       ...Object.keys(target.services),
       ...engine.containers.map((c) => c.service),
     ]);
     const locks = await this.deps.locks.read(target.app, services);
-    return planUpdate({
+    const plan = planUpdate({
       target,
       engine,
       locks,
       now,
       force,
       backoffUntil: this.deps.executor.backoffUntil(),
+      stopped,
     });
+    this.last = { engine, plan, at: now };
+    return plan;
   }
 
   async converge(target: Release, opts: ConvergeOptions): Promise<ConvergeOutcome> {
@@ -66,7 +79,7 @@ export class Reconciler {
       if (opts.signal.aborted) return { status: "aborted" };
       let plan: Plan;
       try {
-        plan = await this.plan(target, opts.force, now());
+        plan = await this.plan(target, opts.force, now(), opts.stopped);
         if (plan.steps.length > 0) {
           await this.deps.executor.runPass(plan.steps, {
             release: target,

@@ -18,6 +18,14 @@ export interface AgentState {
   reason?: string;
   /** The step being executed, so a restarted agent can say what was interrupted. */
   inFlight?: { step: string; startedAt: string };
+  /** A reached target in its test window; committed (becomes `current`) when the window passes. */
+  trial?: { releaseId: string; since: number };
+  /** A target that failed its test window: not retried until the target changes. */
+  rejected?: { releaseId: string; reason: string; at: string };
+  /** Where an API-set target came from; the target file wins again once its digest changes. */
+  targetFileDigest?: string;
+  /** This device's identity, made once. */
+  device?: { uuid: string; name: string };
 }
 
 export class AgentStateStore {

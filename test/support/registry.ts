@@ -19,7 +19,9 @@ export async function pushImage(docker: Docker, local: string, ref: string): Pro
   await docker.getImage(local).tag({ repo: ref.slice(0, colon), tag: ref.slice(colon + 1) });
   // The engine wants an auth header even for an anonymous loopback registry.
   const serveraddress = ref.slice(0, ref.indexOf("/"));
-  const stream = await docker.getImage(ref).push({ authconfig: { username: "", password: "", serveraddress } });
+  const stream = await docker
+    .getImage(ref)
+    .push({ authconfig: { username: "", password: "", serveraddress } });
   await followJsonStream(stream, (m) => {
     if (m.error) throw new Error(`push ${ref}: ${m.error}`);
   });

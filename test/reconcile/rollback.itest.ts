@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { LABEL } from "../../src/engine/labels.ts";
+import { testDocker, uniqueName } from "../support/engine.ts";
+import { buildTestImage } from "../support/images.ts";
+import { startTestDaemon } from "../support/daemon.ts";
+
+const docker = testDocker();
+const base = `${uniqueName("ev-rb-base")}:1`;
+
+before(async () => {
+  await buildTestImage(docker, { tag: base });
+});
+after(async () => {
+  await docker
+    .getImage(base)
+    .remove({ force: true })
+    .catch(() => {});
+});
+
+function compose(version: string, command: string): string {
+  return `services:
+  web:
+    image: ${base}
+    command: ["sh", "-c", "${command}"]
+    environment:
+      VERSION: ${version}
+  db:
+    image: ${base}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+`;
+}
+const healthy = "trap 'exit 0' TERM; while true; do sleep 1; done";
+
+async function webVersion(app: string): Promise<string | undefined> {
+  const [c] = await docker.listContainers({
+    filters: { label: [`${LABEL.app}=${app}`, `${LABEL.service}=web`] },
+  });
+  if (!c) return undefined;
+  const info = await docker.getContainer(c.Id).inspect();
+  return info.State.Running
+    ? info.Config.Env.find((e) => e.startsWith("VERSION="))?.slice(8)
+    : undefined;
+}
+
+test("a release that crash-loops in its test window is rolled back and not retried until the target changes", async () => {
+  const app = uniqueName("ev-rb");
+  const d = await startTestDaemon(app, compose("v1", healthy), 2000);
+  try {
+    await d.until(
+      "v1 committed",
+      () => d.agent.store.get().current?.release.services.web?.environment.VERSION === "v1",
+    );
+    const v1Id = d.agent.store.get().current!.release.releaseId;
+
+    await d.setTarget(compose("v2", "echo broken; exit 3"));
+    await d.until("v2 rejected", () => d.agent.store.get().rejected !== undefined);
+    const rejected = d.agent.store.get().rejected!;
+    assert.match(
+      rejected.reason,
+      /^web: (crash loop|exited with code 3|restarted during the test window)/,
+    );
+    await d.until("v1 running again", async () => (await webVersion(app)) === "v1");
+
+    const state = d.agent.store.get();
+    assert.equal(state.status, "failed");
+    assert.match(state.reason!, new RegExp(`rejected .*rolled back to ${v1Id}`));
+    assert.equal(state.current?.release.releaseId, v1Id);
+    assert.equal(d.controller.snapshot().status.overall, "failed");
+
+    // Not retried: over several resyncs the device stays on v1.
+    await new Promise((r) => setTimeout(r, 3000)); // three resync periods
+    assert.equal(await webVersion(app), "v1");
+
+    // A new target is tried.
+    await d.setTarget(compose("v3", healthy));
+    await d.until(
+      "v3 committed",
+      () => d.agent.store.get().current?.release.services.web?.environment.VERSION === "v3",
+    );
+    assert.equal(d.agent.store.get().status, "applied");
+    assert.equal(await webVersion(app), "v3");
+  } finally {
+    await d.stop();
+  }
+});
