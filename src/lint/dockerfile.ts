@@ -108,13 +108,13 @@ export function dockerfileModel(
         break;
       }
       case "RUN":
-        model.build.push(...commandsOf(parsers, file, ins, "build", envValues()));
+        model.build.push(...commandsOf(parsers, file, ins, "build", envValues(), workdir));
         break;
       case "CMD":
-        cmd = commandsOf(parsers, file, ins, "runtime", envValues());
+        cmd = commandsOf(parsers, file, ins, "runtime", envValues(), workdir);
         break;
       case "ENTRYPOINT":
-        entrypoint = commandsOf(parsers, file, ins, "runtime", envValues());
+        entrypoint = commandsOf(parsers, file, ins, "runtime", envValues(), workdir);
         break;
       case "COPY":
       case "ADD": {
@@ -179,6 +179,7 @@ function commandsOf(
   ins: Instruction,
   phase: Phase,
   env: ReadonlyMap<string, string>,
+  workdir: string,
 ): CommandFact[] {
   const range = ins.getArgumentsRange();
   if (!range) return [];
@@ -195,6 +196,7 @@ function commandsOf(
         baseOffset: offsetOf(file, r.start.line, r.start.character) + 1,
         phase,
         env,
+        workdir,
       });
     }
     const locOf = (r: Range) => locAtOffset(file, offsetOf(file, r.start.line, r.start.character));
@@ -218,7 +220,7 @@ function commandsOf(
     .split("\n")
     .map((line, i) => (i > 0 && /^\s*#/.test(line) ? " ".repeat(line.length) : line))
     .join("\n");
-  return shellCommands(parsers, { file, text, baseOffset: start, phase, env });
+  return shellCommands(parsers, { file, text, baseOffset: start, phase, env, workdir });
 }
 
 /** `${X}`, `${X:-d}` and `$X` from known build args/env; unknown ones stay as written. */

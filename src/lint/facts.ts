@@ -105,22 +105,21 @@ export function workdirOf(service: ServiceModel): string {
   return service.dockerfiles.find((d) => d.workdir !== "/")?.workdir ?? "/";
 }
 
-export interface WriteTarget {
-  path: string;
+const COPY_TOOLS = new Set(["cp", "mv", "install", "rsync"]);
+
+/** A file written: the path as written (or resolved against a `cd`), where, and how. */
+export interface Write {
+  raw: string;
   loc: Loc;
-  /** "redirect", "tee", "copy", "sed -i", "open", "sqlite"… */
+  /** "redirect", "tee", "cp", "sed -i", "open", "sqlite"… */
   how: string;
   append: boolean;
 }
 
-const COPY_TOOLS = new Set(["cp", "mv", "install", "rsync"]);
-
 /** Files a shell command writes: redirections, `tee`, cp/mv/install destinations, `sed -i`,
  * `dd of=`, `sqlite3 <db>`. */
-export function commandWrites(
-  cmd: CommandFact,
-): { raw: string; loc: Loc; how: string; append: boolean }[] {
-  const out: { raw: string; loc: Loc; how: string; append: boolean }[] = [];
+function rawCommandWrites(cmd: CommandFact): Write[] {
+  const out: Write[] = [];
   for (const r of cmd.redirects) {
     if (r.fd !== undefined && r.fd !== "1" && r.fd !== "2") continue;
     out.push({
@@ -157,10 +156,18 @@ export function commandWrites(
   return out;
 }
 
+export function commandWrites(cmd: CommandFact): Write[] {
+  const out: Write[] = [];
+  for (const w of rawCommandWrites(cmd)) {
+    if (w.raw.startsWith("/") || cmd.cwd === undefined) out.push(w);
+    // Relative to a directory the script `cd`ed into: resolve there, or give up if unknown.
+    else if (cmd.cwd !== null) out.push({ ...w, raw: posix.join(cmd.cwd, w.raw) });
+  }
+  return out;
+}
+
 /** Files a Python/JavaScript call writes. `log` marks logging sinks (file handlers). */
-export function callWrites(
-  call: CallFact,
-): { raw: string; loc: Loc; how: string; append: boolean; log?: "rotating" | "plain" }[] {
+export function callWrites(call: CallFact): (Write & { log?: "rotating" | "plain" })[] {
   const c = call.callee;
   const first = call.args[0];
   if (!first) {
@@ -178,7 +185,7 @@ export function callWrites(
     return [];
   }
   const one = (how: string, append: boolean, log?: "rotating" | "plain") => {
-    const w: { raw: string; loc: Loc; how: string; append: boolean; log?: "rotating" | "plain" } = {
+    const w: Write & { log?: "rotating" | "plain" } = {
       raw: first.value,
       loc: first.loc,
       how,

@@ -171,7 +171,7 @@ function attachBuild(
       seen.add(path);
       const phase = buildOnly.has(posix.basename(path)) ? "build" : "runtime";
       try {
-        const script = loadScript(parsers, model.root, read, path, env, phase);
+        const script = loadScript(parsers, model.root, read, path, env, phase, df.workdir);
         if (script) service.scripts.push(script);
       } catch (e) {
         const message = `cannot read ${path}: ${(e as Error).message}`;
@@ -257,6 +257,7 @@ function loadScript(
   path: string,
   env: ReadonlyMap<string, string>,
   phase: Phase,
+  workdir: string,
 ): ScriptModel | undefined {
   const abs = join(root, path);
   if (statSync(abs).size > MAX_SOURCE_BYTES) return undefined;
@@ -274,6 +275,7 @@ function loadScript(
       baseOffset: 0,
       phase,
       env,
+      workdir,
     });
     return { file, language: "shell", phase, commands, calls: [], strings: [] };
   }

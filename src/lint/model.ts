@@ -58,6 +58,9 @@ export interface CommandFact extends Context {
   loc: Loc;
   /** Words of the pipeline this command's stdout goes to, e.g. `tee` after `|`. */
   pipedTo?: CommandFact;
+  /** Working directory after the script's `cd`s: a path, null when a `cd` went somewhere
+   * unknown, undefined when the script never changed it. */
+  cwd?: string | null;
 }
 
 /** A call in a Python or JavaScript source. */

@@ -2,6 +2,7 @@
 // with their words and file redirections, pipelines, `&&`/`||` lists, if/else, while/until/for
 // loops (with whether they sleep), functions (walked at their call sites, so a function
 // called inside a loop is seen inside that loop) and `sh -c '…'` strings.
+import { posix } from "node:path";
 import type { CommandFact, Context, LoopCtx, Phase, Redirect, SourceFile, Word } from "./model.ts";
 import type { Parsers, SyntaxNode } from "./parsers.ts";
 import { locAtOffset } from "./source.ts";
@@ -17,6 +18,8 @@ export interface ShellInput {
   env?: ReadonlyMap<string, string>;
   /** Context of the host code when the shell text is embedded (e.g. `os.system("…")`). */
   outer?: Pick<Context, "loops" | "onErrorPath">;
+  /** Directory the shell starts in, when known (the Dockerfile's WORKDIR). */
+  workdir?: string;
 }
 
 const WRAPPERS = new Set(["sudo", "exec", "nohup", "nice", "env", "timeout", "command", "stdbuf"]);
@@ -39,10 +42,12 @@ class ShellWalker {
   readonly #called = new Set<string>();
   readonly #inlined = new Set<string>();
   #depth = 0;
+  #cwd: string | null | undefined;
 
   constructor(parsers: Parsers, input: ShellInput) {
     this.#parsers = parsers;
     this.#input = input;
+    this.#cwd = input.workdir;
     for (const [k, v] of input.env ?? []) this.#vars.set(k, v);
   }
 
@@ -135,6 +140,18 @@ class ShellWalker {
     if (!body) return [];
     if (body.type === "command") return this.#command(body, ctx, redirects);
     const inner = this.#walk(body, ctx);
+    if (body.type === "list" || body.type === "pipeline") {
+      // tree-sitter hangs `a && b > f` on the whole list; bash binds it to the last command.
+      const last = body.namedChildren.at(-1);
+      const from = last ? this.#loc(last) : undefined;
+      for (const f of inner) {
+        const after =
+          from &&
+          (f.loc.line > from.line || (f.loc.line === from.line && f.loc.column >= from.column));
+        if (after && f.loc.file === from.file) f.redirects.push(...redirects);
+      }
+      return inner;
+    }
     // `while …; do …; done > file`: every command of the body writes there.
     for (const f of inner) f.redirects.push(...redirects);
     return inner;
@@ -305,6 +322,8 @@ class ShellWalker {
       loops: ctx.loops,
       onErrorPath: ctx.onErrorPath,
     };
+    if (this.#cwd !== undefined) fact.cwd = this.#cwd;
+    if (name === "cd") this.#cd(fact);
     const out = [...extra, fact];
     const fn = this.#functions.get(name);
     if (fn && this.#depth < MAX_CALL_DEPTH && this.#firstInline(name, ctx)) {
@@ -315,6 +334,14 @@ class ShellWalker {
     }
     out.push(...this.#embedded(fact, node, ctx));
     return out;
+  }
+
+  /** Follows `cd` so relative paths resolve where the script writes them. */
+  #cd(fact: CommandFact): void {
+    const dir = fact.args.find((a) => !a.value.startsWith("-"))?.value;
+    if (!dir || /[$`~*]/.test(dir)) this.#cwd = null;
+    else if (dir.startsWith("/")) this.#cwd = posix.normalize(dir);
+    else this.#cwd = typeof this.#cwd === "string" ? posix.join(this.#cwd, dir) : null;
   }
 
   /** `sh -c '…'` and `trap '…' ERR`: the string is shell code too. */

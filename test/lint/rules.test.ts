@@ -22,6 +22,7 @@ const FIRE: Record<string, string[]> = {
     "app/app.py:3:11",
     "app/start.sh:2:25",
     "app/start.sh:3:9",
+    "app/start.sh:4:25",
     "docker-compose.yml:7:7",
   ],
   "unrotated-log": [

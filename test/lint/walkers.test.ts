@@ -88,6 +88,22 @@ describe("shell walker", () => {
     assert.equal(reboot?.onErrorPath, true);
   });
 
+  it("binds a redirection after a list to its last command, and follows cd", () => {
+    const facts = sh('cd /opt/app && echo 1 > counter\ncd "$(dirname "$0")"\necho 2 > here');
+    assert.deepEqual(
+      facts.map(
+        (f) => `${f.name} cwd=${f.cwd} ${f.redirects.map((r) => r.target.value).join(",")}`,
+      ),
+      [
+        "cd cwd=undefined ",
+        "echo cwd=/opt/app counter",
+        "dirname cwd=/opt/app ",
+        "cd cwd=/opt/app ",
+        "echo cwd=null here",
+      ],
+    );
+  });
+
   it("links pipelines", () => {
     const [app] = sh("app 2>&1 | tee -a /data/x.log");
     assert.equal(app?.pipedTo?.name, "tee");
