@@ -28,6 +28,9 @@ async function readNoAtime(path: string): Promise<string | undefined> {
   }
   try {
     return await handle.readFile("utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ESRCH") return undefined; // exited meanwhile
+    throw e;
   } finally {
     await handle.close();
   }
