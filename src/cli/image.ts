@@ -103,23 +103,33 @@ export function registerImage(program: Command): void {
       "--trusted-keys <dir>",
       `directory of trusted ed25519 public keys (env EDGEVISOR_DELTA_KEYS, default ${DEFAULT_KEYS_DIR})`,
     )
+    .option(
+      "--gzip-level <n>",
+      "gzip level (0–9) of rebuilt layers handed to the engine: fewer bytes written to disk, more CPU",
+      "6",
+    )
     .option("--json", "NDJSON progress and result")
-    .action(async (opts: { input: string; trustedKeys?: string; json?: boolean }) => {
-      const store = imageStoreFromEnv(process.env);
-      const trustedKeys = await loadTrustedKeys(trustedKeysDir(opts.trustedKeys, process.env));
-      const progress = progressFor(opts.json);
-      try {
-        const r = await loadImageFile(store, opts.input, { trustedKeys, progress });
-        const names = r.images.map(
-          (i) => `${i.id}${i.repoTags.length ? ` (${i.repoTags.join(", ")})` : ""}`,
-        );
-        const how =
-          r.kind === "delta"
-            ? `rebuilt from delta${r.alreadyPresent ? " (already present)" : ""}${r.signedBy ? `, signed by ${r.signedBy.slice(0, 16)}…` : ""}`
-            : "loaded archive";
-        progress.result(`${how}: ${names.join("; ")}`, { ...r });
-      } finally {
-        progress.close();
-      }
-    });
+    .action(
+      async (opts: { input: string; trustedKeys?: string; gzipLevel: string; json?: boolean }) => {
+        const gzipLevel = Number(opts.gzipLevel);
+        if (!Number.isInteger(gzipLevel) || gzipLevel < 0 || gzipLevel > 9)
+          throw new EvError("EV_USAGE", `--gzip-level must be 0–9, got ${opts.gzipLevel}`);
+        const store = imageStoreFromEnv(process.env);
+        const trustedKeys = await loadTrustedKeys(trustedKeysDir(opts.trustedKeys, process.env));
+        const progress = progressFor(opts.json);
+        try {
+          const r = await loadImageFile(store, opts.input, { trustedKeys, progress, gzipLevel });
+          const names = r.images.map(
+            (i) => `${i.id}${i.repoTags.length ? ` (${i.repoTags.join(", ")})` : ""}`,
+          );
+          const how =
+            r.kind === "delta"
+              ? `rebuilt from delta${r.alreadyPresent ? " (already present)" : ""}${r.signedBy ? `, signed by ${r.signedBy.slice(0, 16)}…` : ""}`
+              : "loaded archive";
+          progress.result(`${how}: ${names.join("; ")}`, { ...r });
+        } finally {
+          progress.close();
+        }
+      },
+    );
 }

@@ -17,7 +17,16 @@ export class ByteReader {
 
   private async fill(): Promise<boolean> {
     while (this.head.length === 0 && !this.done) {
-      const r = await this.it.next();
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await this.it.next();
+      } catch (e) {
+        if (e instanceof EvError) throw e;
+        throw new EvError("EV_DELTA_INVALID", `${this.what}: ${(e as Error).message}`, {
+          cause: e,
+          hint: "the delta is corrupt or was made with settings this version does not accept",
+        });
+      }
       if (r.done) this.done = true;
       else this.head = Buffer.from(r.value);
     }

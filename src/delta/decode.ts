@@ -1,9 +1,8 @@
 // Decoder: replays an op stream against the literal stream and the base files, yielding
 // the rebuilt tar bytes in order. Memory stays bounded: the literal stream's zstd window
-// (16 MiB), one patch dictionary (≤ 16 MiB) and one segment (≤ 8 MiB).
+// (8 MiB), one patch dictionary (≤ 12 MiB, plus zstd's copy) and one segment (≤ 4 MiB).
 import { createHash } from "node:crypto";
-import { Readable } from "node:stream";
-import { promisify } from "node:util";
+import { pipeline, Readable } from "node:stream";
 import zlib from "node:zlib";
 import { EvError } from "../errors.ts";
 import { ByteReader } from "./byte-reader.ts";
@@ -21,10 +20,8 @@ import {
 } from "./ops.ts";
 import type { BaseReader } from "./types.ts";
 
-const zstdDecompress = promisify(zlib.zstdDecompress) as (
-  buf: Buffer,
-  options: zlib.ZstdOptions,
-) => Promise<Buffer>;
+/** Output chunk size: small, so backpressure holds down to the engine's socket. */
+const OUT_CHUNK = 64 << 10;
 
 export interface DecodeInput {
   /** The op stream (raw bytes). */
@@ -48,29 +45,40 @@ async function readPath(r: ByteReader, what: string): Promise<string> {
   return (await r.readExact(len)).toString("utf8");
 }
 
-/** Slices of a base file at non-decreasing offsets, reading it once. */
+/**
+ * Slices of a base file at non-decreasing offsets, reading it once, in one buffer of at
+ * most MAX_DICT bytes that is shifted in place (no second copy while it slides).
+ */
 class SlidingFile {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer | undefined;
+  private len = 0;
   private bufStart = 0;
   private readonly reader: ByteReader;
+  private readonly capacity: number;
 
-  constructor(reader: ByteReader) {
+  constructor(reader: ByteReader, fileSize: number) {
     this.reader = reader;
+    this.capacity = Math.min(MAX_DICT, fileSize);
   }
 
   async slice(start: number, end: number): Promise<Buffer> {
     if (start < this.bufStart) throw new Error("slices must not go backwards");
+    const size = end - start;
+    if (size > this.capacity) throw new Error("slice larger than the window");
+    this.buf ??= Buffer.allocUnsafe(this.capacity);
     const drop = start - this.bufStart;
-    if (drop >= this.buf.length) {
-      for await (const _ of this.reader.chunks(drop - this.buf.length));
-      this.buf = Buffer.alloc(0);
-    } else {
-      this.buf = this.buf.subarray(drop);
+    if (drop >= this.len) {
+      for await (const _ of this.reader.chunks(drop - this.len));
+      this.len = 0;
+    } else if (drop > 0) {
+      this.buf.copyWithin(0, drop, this.len);
+      this.len -= drop;
     }
     this.bufStart = start;
-    const need = end - start - this.buf.length;
-    if (need > 0) this.buf = Buffer.concat([this.buf, await this.reader.readExact(need)]);
-    return this.buf.subarray(0, end - start);
+    if (this.len < size)
+      for await (const c of this.reader.chunks(size - this.len))
+        this.len += c.copy(this.buf, this.len);
+    return this.buf.subarray(0, size);
   }
 }
 
@@ -83,10 +91,13 @@ async function openBase(base: BaseReader, path: string, size: number): Promise<B
 export async function* decodeLayer(input: DecodeInput): AsyncGenerator<Buffer> {
   const { what } = input;
   const ops = new ByteReader(input.ops, `${what} op stream`);
-  const litStream = Readable.from(input.lit).pipe(
+  const litStream = pipeline(
+    Readable.from(input.lit),
     zlib.createZstdDecompress({
       params: { [zlib.constants.ZSTD_d_windowLogMax]: LIT_WINDOW_LOG },
+      chunkSize: OUT_CHUNK,
     }),
+    () => {},
   );
   const lit = new ByteReader(litStream, `${what} literal stream`);
   try {
@@ -132,7 +143,7 @@ async function* patch(ops: ByteReader, base: BaseReader, what: string): AsyncGen
     throw invalid(what, `patch of /${path}: ${segments} segments for ${newSize} bytes`);
   const file = await openBase(base, path, oldSize);
   try {
-    const sliding = new SlidingFile(file);
+    const sliding = new SlidingFile(file, oldSize);
     let lastStart = 0;
     let produced = 0;
     for (let k = 0; k < segments; k++) {
@@ -149,7 +160,9 @@ async function* patch(ops: ByteReader, base: BaseReader, what: string): AsyncGen
       const frame = await ops.readExact(frameLen);
       let out: Buffer;
       try {
-        out = await zstdDecompress(frame, {
+        // Synchronous on purpose: a threadpool thread would keep its own malloc arena
+        // with the freed dictionary in it (measured: +90 MiB RSS on a 130 MB file).
+        out = zlib.zstdDecompressSync(frame, {
           params: { [zlib.constants.ZSTD_d_windowLogMax]: PATCH_WINDOW_LOG_MAX },
           maxOutputLength: segLen,
           ...(dict.length > 0 ? { dictionary: dict } : {}),
@@ -164,11 +177,12 @@ async function* patch(ops: ByteReader, base: BaseReader, what: string): AsyncGen
           },
         );
       }
-      if (out.length !== segLen)
-        throw invalid(what, `patch of /${path}: segment gave ${out.length}, not ${segLen} bytes`);
-      produced += out.length;
+      const got = out.length;
+      for (let i = 0; i < out.length; i += OUT_CHUNK) yield out.subarray(i, i + OUT_CHUNK);
+      if (got !== segLen)
+        throw invalid(what, `patch of /${path}: segment gave ${got}, not ${segLen} bytes`);
+      produced += got;
       keepRssUnder(DECODER_RSS_BUDGET);
-      yield out;
     }
     if (produced !== newSize) throw invalid(what, `patch of /${path}: wrong total size`);
   } finally {

@@ -5,7 +5,6 @@
 // tar headers and padding, goes to the shared zstd literal stream.
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
-import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { encodeVarint } from "./byte-reader.ts";
 import { MARGIN, OP_COPY, OP_END, OP_LIT, OP_PATCH, PATCH_WINDOW_LOG_MAX, SEGMENT } from "./ops.ts";
@@ -13,11 +12,6 @@ import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
 import type { Sink } from "./sink.ts";
 import { readAt, walkTar } from "./tar-walk.ts";
 import type { BaseCatalog, BaseFile, CodecTuning, LayerEncodeStats } from "./types.ts";
-
-const zstdCompress = promisify(zlib.zstdCompress) as (
-  buf: Buffer,
-  options: zlib.ZstdOptions,
-) => Promise<Buffer>;
 
 const READ_CHUNK = 1 << 20;
 
@@ -180,7 +174,8 @@ export class LayerEncoder {
         PATCH_WINDOW_LOG_MAX,
         Math.max(10, Math.ceil(Math.log2(dict.length + segment.length + 1))),
       );
-      const frame = await zstdCompress(segment, {
+      // Synchronous on purpose: see decode.ts (malloc arenas of threadpool threads).
+      const frame = zlib.zstdCompressSync(segment, {
         params: {
           ...patchParams(this.tuning.level, dict.length),
           [zlib.constants.ZSTD_c_windowLog]: windowLog,

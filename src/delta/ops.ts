@@ -11,14 +11,14 @@ export const OP_LIT = 1;
 export const OP_COPY = 2;
 export const OP_PATCH = 3;
 
-/** New-file bytes per patch segment: bounds the decoder's output buffer. */
-export const SEGMENT = 8 << 20;
+/** New-file bytes per patch segment: bounds the decoder's zstd window. */
+export const SEGMENT = 4 << 20;
 /** Base bytes kept on each side of a segment's proportional position. */
 export const MARGIN = 4 << 20;
 /** Largest dictionary a decoder accepts: segment + 2 margins. */
 export const MAX_DICT = SEGMENT + 2 * MARGIN;
-/** Largest zstd window a patch frame may declare (2^25 = 32 MiB ≥ dict + segment). */
-export const PATCH_WINDOW_LOG_MAX = 25;
-/** Window of the literal stream (2^24 = 16 MiB): the decoder's only large buffer. */
-export const LIT_WINDOW_LOG = 24;
+/** Largest zstd window a patch frame may declare (2^24 = 16 MiB ≥ dict + segment). */
+export const PATCH_WINDOW_LOG_MAX = 24;
+/** Window of the literal stream (2^23 = 8 MiB), held while a layer is rebuilt. */
+export const LIT_WINDOW_LOG = 23;
 export const MAX_PATH = 64 << 10;

@@ -1,10 +1,7 @@
 // Loading into the engine, with verification first: a delta or a plain `docker save`
 // archive. Nothing reaches the engine until the input's structure, paths, digests (and,
-// with trusted keys configured, its signature) have been checked. For deltas the rebuilt
-// layers are checked against their DiffIDs as they stream, and the archive given to the
-// engine ends with its manifest.json, written only after every check passed: on any
-// failure the engine receives a tar without a manifest, which `docker load` rejects
-// without creating an image.
+// with trusted keys configured, its signature) have been checked; for deltas, until every
+// rebuilt layer matched its DiffID too (rebuild.ts).
 import type { KeyObject } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,12 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { pack } from "tar-stream";
-import { blobStream, looksLikeDelta, openDelta, type OpenedDelta } from "../delta/container.ts";
-import { decodeLayerVerified } from "../delta/decode.ts";
+import { looksLikeDelta, openDelta } from "../delta/container.ts";
 import { EvError } from "../errors.ts";
 import { checkArchive, scanArchive } from "./archive.ts";
-import { hexOf, sha256Digest } from "./digest.ts";
+import { rebuildInto } from "./rebuild.ts";
 import { type ImageStore, type Progress, silentProgress } from "./types.ts";
 
 export interface LoadOptions {
@@ -26,6 +21,8 @@ export interface LoadOptions {
   progress?: Progress;
   /** Where a stream is spooled before loading (default: the OS temp dir). */
   tmpDir?: string;
+  /** gzip level for rebuilt layers handed to the engine (0 = none; default 6). */
+  gzipLevel?: number;
 }
 
 export interface LoadResult {
@@ -121,7 +118,11 @@ export async function loadDelta(
       `base image ${m.base.id} has other layers than the delta expects`,
     );
   const present = await store.inspect(m.target.id);
-  const rebuiltBytes = present ? 0 : await rebuildInto(store, delta, progress);
+  const rebuiltBytes = present
+    ? 0
+    : await rebuildInto(store, delta, progress, {
+        ...(options.gzipLevel === undefined ? {} : { gzipLevel: options.gzipLevel }),
+      });
   const after = await store.inspect(m.target.id);
   if (!after || after.id !== m.target.id)
     throw new EvError(
@@ -135,79 +136,4 @@ export async function loadDelta(
     ...(present ? { alreadyPresent: true } : {}),
     rebuiltBytes,
   };
-}
-
-/** Stream the rebuilt target into the engine; returns the rebuilt layer bytes. */
-async function rebuildInto(
-  store: ImageStore,
-  delta: OpenedDelta,
-  progress: Progress,
-): Promise<number> {
-  const m = delta.manifest;
-  const total = m.layers.reduce((n, l) => n + (l.source === "delta" ? l.size : 0), 0);
-  progress.phase("rebuild and load", total);
-  const rootfs = await store.openRootfs(m.base.id);
-  const tar = pack();
-  const loading = store.load(tar as unknown as Readable);
-  loading.catch((e: unknown) => tar.destroy(e as Error));
-  let done = 0;
-  const build = async () => {
-    for (const [i, layer] of m.layers.entries()) {
-      if (layer.source !== "delta") continue;
-      const chunks = decodeLayerVerified(
-        {
-          ops: blobStream(delta, layer.ops),
-          lit: blobStream(delta, layer.lit),
-          base: rootfs,
-          what: `layer ${i + 1} (${layer.diffId})`,
-        },
-        layer.size,
-        hexOf(layer.diffId),
-      );
-      const entry = tar.entry({ name: layerName(layer.diffId), size: layer.size });
-      const counted = async function* () {
-        for await (const c of chunks) {
-          done += c.length;
-          progress.update(done);
-          yield c;
-        }
-      };
-      await pipeline(Readable.from(counted()), entry);
-    }
-    const config = Buffer.concat(await arrayOf(blobStream(delta, m.target.config)));
-    if (sha256Digest(config) !== m.target.id)
-      throw new EvError("EV_DIGEST_MISMATCH", `target config changed after it was verified`);
-    const configName = `${hexOf(m.target.id)}.json`;
-    tar.entry({ name: configName }, config);
-    const dockerManifest = [
-      {
-        Config: configName,
-        RepoTags: m.target.repoTags,
-        Layers: m.layers.map((l) => layerName(l.diffId)),
-      },
-    ];
-    tar.entry({ name: "manifest.json" }, JSON.stringify(dockerManifest));
-    tar.finalize();
-  };
-  try {
-    await build();
-    await loading;
-  } catch (e) {
-    tar.destroy(e as Error);
-    await loading.catch(() => {});
-    throw e;
-  } finally {
-    await rootfs.close();
-  }
-  return done;
-}
-
-function layerName(diffId: string): string {
-  return `layers/${hexOf(diffId)}.tar`;
-}
-
-async function arrayOf(source: AsyncIterable<Buffer>): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for await (const c of source) out.push(c);
-  return out;
 }
