@@ -5,6 +5,7 @@ import { registerConfig } from "./config.ts";
 import { registerDelta } from "./delta.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerHealthcheck } from "./healthcheck.ts";
+import { registerHealthcheck } from "./healthcheck.ts";
 import { registerImage } from "./image.ts";
 import { registerLint } from "./lint.ts";
 import { registerRun } from "./run.ts";
@@ -17,6 +18,7 @@ export const commandModules: RegisterCommand[] = [
   registerRun,
   registerStatus,
   registerDoctor,
+  registerHealthcheck,
   registerHealthcheck,
   registerImage,
   registerDelta,
