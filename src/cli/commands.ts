@@ -1,10 +1,8 @@
 // Every CLI command module, in help order. A module exports `register(program)`.
 import type { Command } from "commander";
 import { registerApply } from "./apply.ts";
-import { registerConfig } from "./config.ts";
 import { registerDelta } from "./delta.ts";
 import { registerDoctor } from "./doctor.ts";
-import { registerHealthcheck } from "./healthcheck.ts";
 import { registerHealthcheck } from "./healthcheck.ts";
 import { registerImage } from "./image.ts";
 import { registerLint } from "./lint.ts";
@@ -19,9 +17,7 @@ export const commandModules: RegisterCommand[] = [
   registerStatus,
   registerDoctor,
   registerHealthcheck,
-  registerHealthcheck,
   registerImage,
   registerDelta,
   registerLint,
-  registerConfig,
 ];
