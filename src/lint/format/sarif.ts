@@ -2,6 +2,7 @@
 // relative to where the linter ran (the repository root in CI), marked with %SRCROOT%.
 import { pathToFileURL } from "node:url";
 import { PARSE_ERROR_ID } from "../rules/index.ts";
+import type { ArtifactLocation, Log } from "sarif";
 import type { Finding, Rule, Severity } from "../types.ts";
 
 export const SARIF_SCHEMA =
@@ -15,7 +16,7 @@ const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
 
 /** Relative paths are resolved against %SRCROOT% (the repository in CI); a release outside
  * the working directory gets an absolute file: URI. */
-function artifact(path: string): { uri: string; uriBaseId?: string } {
+function artifact(path: string): ArtifactLocation {
   if (path.startsWith("/")) return { uri: pathToFileURL(path).href };
   return { uri: encodeURI(path), uriBaseId: "%SRCROOT%" };
 }
@@ -36,7 +37,8 @@ export function formatSarif(
     },
   ];
   const index = new Map(described.map((r, i) => [r.id, i]));
-  const sarif = {
+  // Typed against @types/sarif, so a misspelt or misplaced property fails to compile.
+  const sarif: Log = {
     $schema: SARIF_SCHEMA,
     version: "2.1.0",
     runs: [
