@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   EV_REBOOT_LOOP: { exit: 10, http: 429 },
   EV_INSUFFICIENT_SPACE: { exit: 11, http: 507 },
   EV_CLOCK_IMPLAUSIBLE: { exit: 12, http: 503 },
+  EV_CONFIG_KEY_MISSING: { exit: 1, http: 404 },
   EV_INTERNAL: { exit: 70, http: 500 },
 } as const;
 

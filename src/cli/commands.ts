@@ -1,6 +1,7 @@
 // Every CLI command module, in help order. A module exports `register(program)`.
 import type { Command } from "commander";
 import { registerApply } from "./apply.ts";
+import { registerConfig } from "./config.ts";
 import { registerDelta } from "./delta.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerHealthcheck } from "./healthcheck.ts";
@@ -20,4 +21,5 @@ export const commandModules: RegisterCommand[] = [
   registerImage,
   registerDelta,
   registerLint,
+  registerConfig,
 ];
