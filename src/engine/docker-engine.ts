@@ -9,7 +9,7 @@ import { engineError, isStatus } from "./engine-errors.ts";
 import { dockerignoreFilter } from "./dockerignore.ts";
 import { LABEL, managedLabels } from "./labels.ts";
 import { networkName, volumeName } from "./names.ts";
-import { followJsonStream } from "./json-stream.ts";
+import { followJsonStream, lineSplitter } from "./json-stream.ts";
 import { LogDemuxer, mergeSources, type EngineLogLine } from "./log-stream.ts";
 import { toContainerState } from "./inspect.ts";
 import type {
@@ -328,27 +328,20 @@ export class DockerEngine implements ContainerEngine {
     const stream = (await this.call("watch events", () =>
       this.docker.getEvents({ filters: { label: [`${LABEL.managed}=true`] } }),
     )) as NodeJS.ReadableStream & { destroy(): void };
-    let buffered = "";
-    stream.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (!line) continue;
-        const raw = JSON.parse(line) as {
-          Type: string;
-          Action: string;
-          Actor: { ID: string; Attributes?: Record<string, string> };
-        };
-        onEvent({
-          type: raw.Type,
-          action: raw.Action,
-          id: raw.Actor.ID,
-          labels: raw.Actor.Attributes ?? {},
-        });
-      }
+    const lines = lineSplitter((line) => {
+      const raw = JSON.parse(line) as {
+        Type: string;
+        Action: string;
+        Actor: { ID: string; Attributes?: Record<string, string> };
+      };
+      onEvent({
+        type: raw.Type,
+        action: raw.Action,
+        id: raw.Actor.ID,
+        labels: raw.Actor.Attributes ?? {},
+      });
     });
+    stream.on("data", (chunk: Buffer) => lines.push(chunk));
     stream.on("error", (e: Error) => onError(e));
     stream.on("end", () => onError(new Error("engine event stream ended")));
     return () => stream.destroy();

@@ -12,7 +12,6 @@ export function followJsonStream(
   onMessage: (m: EngineStreamMessage) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    let buffered = "";
     let failed = false;
     const fail = (e: unknown) => {
       if (failed) return;
@@ -20,30 +19,46 @@ export function followJsonStream(
       (stream as { destroy?: () => void }).destroy?.();
       reject(e);
     };
-    stream.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (!line) continue;
-        try {
-          onMessage(JSON.parse(line) as EngineStreamMessage);
-        } catch (e) {
-          fail(e);
-          return;
-        }
+    const lines = lineSplitter((line) => {
+      try {
+        onMessage(JSON.parse(line) as EngineStreamMessage);
+      } catch (e) {
+        fail(e);
       }
+    });
+    stream.on("data", (chunk: Buffer) => {
+      if (!failed) lines.push(chunk);
     });
     stream.on("error", fail);
     stream.on("end", () => {
       if (failed) return;
       try {
-        if (buffered.trim()) onMessage(JSON.parse(buffered) as EngineStreamMessage);
+        const rest = lines.rest();
+        if (rest) onMessage(JSON.parse(rest) as EngineStreamMessage);
         resolve();
       } catch (e) {
         fail(e);
       }
     });
   });
+}
+
+/** Feeds whole, non-empty, trimmed lines of a chunked text stream to `onLine`. */
+export function lineSplitter(onLine: (line: string) => void): {
+  push(chunk: Buffer): void;
+  rest(): string;
+} {
+  let buffered = "";
+  return {
+    push(chunk) {
+      buffered += chunk.toString("utf8");
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) onLine(line);
+      }
+    },
+    rest: () => buffered.trim(),
+  };
 }

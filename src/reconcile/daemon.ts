@@ -69,6 +69,7 @@ export class Daemon {
     );
     const stopEvents = await watchEngineEvents(
       agent.engine,
+      () => this.goal()?.app,
       (why) => this.trigger(why),
       opts.log,
       opts.signal,

@@ -3,6 +3,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { toEvError } from "../errors.ts";
+import { LABEL } from "../engine/labels.ts";
 import type { ContainerEngine } from "../engine/types.ts";
 
 export function watchTargetFile(
@@ -43,6 +44,8 @@ const INTERESTING = new Set([
 /** Subscribe to the engine's container events, resubscribing when the stream breaks. */
 export async function watchEngineEvents(
   engine: ContainerEngine,
+  /** Only events about this app's containers wake the loop. */
+  app: () => string | undefined,
   onEvent: (why: string) => void,
   log: (l: string) => void,
   signal: AbortSignal,
@@ -53,7 +56,7 @@ export async function watchEngineEvents(
     try {
       stop = await engine.watchEvents(
         (e) => {
-          if (e.type === "container" && INTERESTING.has(e.action))
+          if (e.type === "container" && INTERESTING.has(e.action) && e.labels[LABEL.app] === app())
             onEvent(`container ${e.labels.name ?? e.id} ${e.action}`);
         },
         (err) => {

@@ -1,24 +1,14 @@
 // The agent's side of the API port, on the real engine: requests become loop work.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { LABEL } from "../../src/engine/labels.ts";
 import { execIn } from "../support/agent.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage } from "../support/images.ts";
+import { useBaseImage } from "../support/images.ts";
 import { startTestDaemon } from "../support/daemon.ts";
 
 const docker = testDocker();
-const base = `${uniqueName("ev-ctl-base")}:1`;
-
-before(async () => {
-  await buildTestImage(docker, { tag: base });
-});
-after(async () => {
-  await docker
-    .getImage(base)
-    .remove({ force: true })
-    .catch(() => {});
-});
+const base = useBaseImage("ev-ctl-base");
 
 const loop = "echo started; trap 'exit 0' TERM; while true; do sleep 1; done";
 function compose(withVolume: boolean): string {

@@ -1,22 +1,12 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { LABEL } from "../../src/engine/labels.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage } from "../support/images.ts";
+import { useBaseImage } from "../support/images.ts";
 import { startTestDaemon } from "../support/daemon.ts";
 
 const docker = testDocker();
-const base = `${uniqueName("ev-rb-base")}:1`;
-
-before(async () => {
-  await buildTestImage(docker, { tag: base });
-});
-after(async () => {
-  await docker
-    .getImage(base)
-    .remove({ force: true })
-    .catch(() => {});
-});
+const base = useBaseImage("ev-rb-base");
 
 function compose(version: string, command: string): string {
   return `services:
