@@ -7,7 +7,9 @@ import type { Command } from "commander";
 import { openDelta } from "../delta/container.ts";
 import { generateSigningKey, parsePrivateKey } from "../delta/signature.ts";
 import { EvError } from "../errors.ts";
+import { DeltaCache } from "../images/delta-cache.ts";
 import { createDelta } from "../images/delta-create.ts";
+import { createDeltaServer } from "../images/delta-server.ts";
 import { formatBytes } from "./progress.ts";
 import {
   DEFAULT_KEYS_DIR,
@@ -18,6 +20,13 @@ import {
 } from "./image.ts";
 
 const collect = (v: string, acc: string[]) => [...acc, v];
+
+function parseLevel(text: string | undefined): number | undefined {
+  const level = text === undefined ? undefined : Number(text);
+  if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 22))
+    throw new EvError("EV_USAGE", `--level must be 1–22, got ${text}`);
+  return level;
+}
 
 export function registerDelta(program: Command): void {
   const delta = program.command("delta").description("binary deltas between two images");
@@ -49,9 +58,7 @@ export function registerDelta(program: Command): void {
           });
         if (!opts.output && opts.json)
           throw new EvError("EV_USAGE", "--json needs -o FILE (stdout carries the JSON)");
-        const level = opts.level === undefined ? undefined : Number(opts.level);
-        if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 22))
-          throw new EvError("EV_USAGE", `--level must be 1–22, got ${opts.level}`);
+        const level = parseLevel(opts.level);
         const signKey = opts.signKey
           ? parsePrivateKey(await readFile(opts.signKey, "utf8"), opts.signKey)
           : undefined;
@@ -89,6 +96,55 @@ export function registerDelta(program: Command): void {
         } finally {
           progress.close();
         }
+      },
+    );
+
+  delta
+    .command("serve")
+    .description(
+      "serve deltas over HTTP: GET /?src=<image id>&dest=<image id>, computed on first request and cached",
+    )
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0: any free port)", "8420")
+    .option("--cache-dir <dir>", "where computed deltas are kept", ".edgevisor/delta-cache")
+    .option("--sign-key <file>", "ed25519 private key (PEM) to sign every delta with")
+    .option("--level <n>", "zstd level 1–22 (default 19)")
+    .action(
+      async (opts: {
+        host: string;
+        port: string;
+        cacheDir: string;
+        signKey?: string;
+        level?: string;
+      }) => {
+        const level = parseLevel(opts.level);
+        const signKey = opts.signKey
+          ? parsePrivateKey(await readFile(opts.signKey, "utf8"), opts.signKey)
+          : undefined;
+        const store = imageStoreFromEnv(process.env);
+        const cache = new DeltaCache(opts.cacheDir, async (base, target, out) => {
+          await createDelta(store, base, target, out, {
+            ...(signKey ? { signKey } : {}),
+            ...(level ? { level } : {}),
+          });
+        });
+        const server = createDeltaServer({
+          cache,
+          hasImage: async (id) => (await store.inspect(id))?.id === id,
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(Number(opts.port), opts.host, resolve);
+        });
+        const addr = server.address();
+        const port = typeof addr === "object" && addr ? addr.port : opts.port;
+        process.stdout.write(`serving deltas on http://${opts.host}:${port}/?src=…&dest=…\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => server.close(() => resolve());
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
       },
     );
 

@@ -8,6 +8,14 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { DeltaCache } from "../../src/images/delta-cache.ts";
+import { createDelta } from "../../src/images/delta-create.ts";
+import { createDeltaServer } from "../../src/images/delta-server.ts";
+import { DockerImageStore } from "../../src/images/docker-store.ts";
+import { loadImageStream } from "../../src/images/load.ts";
 import { engineHost, testDocker, uniqueName } from "../support/engine.ts";
 import { buildTestImage } from "../support/images.ts";
 
@@ -204,4 +212,33 @@ test("image save -o and image load -i round trip a plain archive", async () => {
   const r = result(l.stdout);
   assert.equal(r.kind, "archive");
   assert.equal(await imageId(tag), id);
+});
+
+test("delta serve: a device fetches a delta by image ids and loads it from the stream", async () => {
+  const p = await buildPair("ev-delta-serve");
+  const store = new DockerImageStore(docker);
+  const cache = new DeltaCache(join(work, "cache"), async (b, t, out) => {
+    await createDelta(store, b, t, out, { level: 3 });
+  });
+  const server = createDeltaServer({
+    cache,
+    hasImage: async (id) => (await store.inspect(id))?.id === id,
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}/?src=${p.oldId}&dest=${p.newId}`);
+    assert.equal(res.status, 200);
+    assert.ok(res.body);
+    await removeImage(p.newTag);
+    const r = await loadImageStream(
+      store,
+      Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>),
+      { tmpDir: work },
+    );
+    assert.equal(r.kind, "delta");
+    assert.equal(await imageId(p.newTag), p.newId);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
 });
