@@ -31,6 +31,13 @@ const FIRE: Record<string, string[]> = {
     "app/start.sh:2:24",
     "app/start.sh:3:19",
   ],
+  "flash-write-loop": ["logger.py:4:15", "sample.sh:3:18", "sample.sh:6:14"],
+  "host-os-write": [
+    "tweak/tweak.sh:3:1",
+    "tweak/tweak.sh:4:29",
+    "tweak/tweak.sh:5:20",
+    "tweak/tweak.sh:6:1",
+  ],
   "missing-mem-limit": ["docker-compose.yml:3:3", "docker-compose.yml:5:3"],
   "host-network-firewall": [
     "docker-compose.yml:8:9",

@@ -36,6 +36,8 @@ export const containerFsWrite: Rule = {
         // Configuration rendered into /etc at start is regenerated on every start; udev
         // rules there are container-connectivity's finding.
         if (path.startsWith("/etc/")) return;
+        // The host's root filesystem is host-os-write's.
+        if (/^\/(mnt\/sysroot|mnt\/root|host\/root)\//.test(path)) return;
         out.push({
           message: `service "${s.name}" writes ${path} (${how}) outside any named volume: it is lost on update and wears the flash`,
           loc,

@@ -8,7 +8,9 @@ import { containerConnectivity } from "./container-connectivity.ts";
 import { containerFsWrite } from "./container-fs-write.ts";
 import { coreDumps } from "./core-dumps.ts";
 import { deviceReboot } from "./device-reboot.ts";
+import { flashWriteLoop } from "./flash-write-loop.ts";
 import { hostNetworkFirewall } from "./host-network-firewall.ts";
+import { hostOsWrite } from "./host-os-write.ts";
 import { missingMemLimit } from "./missing-mem-limit.ts";
 import { pinBaseImage } from "./pin-base-image.ts";
 import { pinServiceImage } from "./pin-service-image.ts";
@@ -21,6 +23,7 @@ export const RULES: readonly Rule[] = [
   pinServiceImage,
   containerFsWrite,
   unrotatedLog,
+  flashWriteLoop,
   missingMemLimit,
   hostNetworkFirewall,
   clockChangeRule,
@@ -29,6 +32,7 @@ export const RULES: readonly Rule[] = [
   supervisorApiPoll,
   containerConnectivity,
   bootConfigWrite,
+  hostOsWrite,
   coreDumps,
   composeUnsupportedField,
 ];
