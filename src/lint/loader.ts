@@ -150,7 +150,16 @@ function attachBuild(
   named: string | undefined,
 ): void {
   const composeEnv = new Map([...service.environment].map(([k, v]) => [k, v.value] as const));
-  for (const rel of dockerfilesIn(model.root, context, named)) {
+  const dockerfiles = dockerfilesIn(model.root, context, named);
+  if (dockerfiles.length === 0 && service.composeFile) {
+    const what = named ? `"${named}"` : "no Dockerfile, Dockerfile.template or Dockerfile.<arch>";
+    model.problems.push({
+      message: `service "${service.name}" builds from "${context}", which has ${what}${named ? " missing" : ""}`,
+      loc: service.loc,
+      severity: "error",
+    });
+  }
+  for (const rel of dockerfiles) {
     let df: DockerfileModel;
     try {
       df = dockerfileModel(parsers, read(rel), composeEnv);

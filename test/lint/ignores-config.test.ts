@@ -1,6 +1,6 @@
 // Inline `# edgevisor-ignore` directives and .edgevisor-lint.yml: severities, off, ignores.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -71,6 +71,21 @@ describe("lint config file", () => {
       lintRelease(join(tmpdir(), "does-not-exist-ev-lint")),
       (e: unknown) => e instanceof EvError && e.code === "EV_RELEASE_NOT_FOUND",
     );
+  });
+
+  it("a build context without a Dockerfile is a parse-error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ev-lint-ctx-"));
+    mkdirSync(join(dir, "app"));
+    writeFileSync(
+      join(dir, "docker-compose.yml"),
+      "services:\n  app:\n    build: ./app\n    mem_limit: 64m\n",
+    );
+    const { findings } = await lintRelease(dir);
+    assert.deepEqual(
+      findings.map((f) => `${f.ruleId} ${where(f)}`),
+      ["parse-error docker-compose.yml:2:3"],
+    );
+    assert.match(findings[0]?.message ?? "", /has no Dockerfile/);
   });
 
   it("invalid YAML is reported as parse-error, not thrown", async () => {
