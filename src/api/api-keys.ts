@@ -35,6 +35,8 @@ export class ApiKeys {
   private data: ApiKeysData;
   private entries: Entry[] = [];
   private readonly file: string | undefined;
+  /** Saves run one after another, each writing the data as it is then: the last one wins. */
+  private saving: Promise<void> = Promise.resolve();
 
   private constructor(data: ApiKeysData, file: string | undefined) {
     this.data = data;
@@ -103,9 +105,12 @@ export class ApiKeys {
     ];
   }
 
-  private async save(): Promise<void> {
-    if (!this.file) return;
-    await atomicWriteFile(this.file, `${JSON.stringify(this.data, null, 2)}\n`, 0o600);
+  private save(): Promise<void> {
+    const file = this.file;
+    if (!file) return Promise.resolve();
+    const write = () => atomicWriteFile(file, `${JSON.stringify(this.data, null, 2)}\n`, 0o600);
+    this.saving = this.saving.then(write, write);
+    return this.saving;
   }
 }
 

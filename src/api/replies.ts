@@ -22,17 +22,22 @@ export function describeError(e: unknown): { status: number; message: string; co
   return { status: ev.httpStatus, message: "internal error; see the agent's log", code: ev.code };
 }
 
+/** "POST /v1/purge" — the path without its query, which may hold an API key. */
+export function routeOf(reply: FastifyReply): string {
+  return `${reply.request.method} ${reply.request.url.split("?")[0]}`;
+}
+
 /** v2 style: {status:"failed", message, code}. */
 export function sendError(reply: FastifyReply, e: unknown, log: (l: string) => void) {
   const d = describeError(e);
-  if (!isEvError(e)) log(`api: ${reply.request.method} ${reply.request.url}: ${String(e)}`);
+  if (!isEvError(e)) log(`api: ${routeOf(reply)}: ${String(e)}`);
   return fail(reply, d.status, d.message, { code: d.code });
 }
 
 /** balena's reboot/shutdown answer: {Data, Error}. */
 export function sendPowerError(reply: FastifyReply, e: unknown, log: (l: string) => void) {
   const d = describeError(e);
-  if (!isEvError(e)) log(`api: ${reply.request.method} ${reply.request.url}: ${String(e)}`);
+  if (!isEvError(e)) log(`api: ${routeOf(reply)}: ${String(e)}`);
   return reply.code(d.status).send({ Data: "", Error: d.message });
 }
 

@@ -89,10 +89,16 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       await app.ready();
       const bound: ListenAddress[] = [];
       for (const a of addresses) {
-        const server = http.createServer(handler!);
-        server.requestTimeout = limits.receiveTimeoutMs;
-        server.headersTimeout = Math.min(limits.receiveTimeoutMs, 10_000);
-        server.keepAliveTimeout = limits.keepAliveMs;
+        const server = http.createServer(
+          {
+            requestTimeout: limits.receiveTimeoutMs,
+            headersTimeout: limits.receiveTimeoutMs,
+            keepAliveTimeout: limits.keepAliveMs,
+            // How often the two timeouts above are checked (Node's default is 30 s).
+            connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.receiveTimeoutMs / 4)),
+          },
+          handler!,
+        );
         servers.push(server);
         await new Promise<void>((resolve, reject) => {
           server.once("error", reject);

@@ -190,6 +190,16 @@ describe("key file", () => {
     assert.deepEqual(onDisk, { global: a.globalKey, apps: { "1": appKey } });
   });
 
+  test("keys for two apps asked for at once are both persisted", async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), "ev-keys-race-"));
+    const k = await ApiKeys.open(d);
+    const [k2, k3] = await Promise.all([k.appKey(2), k.appKey(3)]);
+    const again = await ApiKeys.open(d);
+    assert.deepEqual(again.identify(k2), { kind: "app", appId: 2 });
+    assert.deepEqual(again.identify(k3), { kind: "app", appId: 3 });
+    await rm(d, { recursive: true });
+  });
+
   test("a readable file is tightened to 0600 on open", async () => {
     const file = path.join(dir, "api-keys.json");
     await chmod(file, 0o644);

@@ -260,6 +260,12 @@ describe("v2 applications", () => {
       code: "EV_INTERNAL",
     });
     assert.match(s.logs.at(-1) ?? "", /ENOENT \/secret\/path/);
+    // A key sent in the query never reaches the log.
+    await call(s, `/v2/applications/1/restart?apikey=${"g".repeat(64)}`, {
+      method: "POST",
+      key: null,
+    });
+    assert.equal(s.logs.at(-1), "api: POST /v2/applications/1/restart: Error: ENOENT /secret/path");
   });
 
   test("POST /v2/applications/:appId/restart and /purge {force}", async () => {

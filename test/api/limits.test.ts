@@ -1,6 +1,7 @@
 // The protective limits, each tripped on purpose: body size (413), rate (429 + Retry-After,
 // per key and per address), pools (503 + Retry-After), the agent's deadline (504).
 import assert from "node:assert/strict";
+import net from "node:net";
 import { describe, test } from "node:test";
 import { ConcurrencyLimit } from "../../src/api/concurrency.ts";
 import { RateLimiter } from "../../src/api/rate-limit.ts";
@@ -142,6 +143,27 @@ describe("over HTTP", () => {
       const body = (await r.json()) as { code: string; message: string };
       assert.equal(body.code, "EV_TIMEOUT");
       assert.match(body.message, /did not take the restartApp request within 50 ms/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a client that never finishes its request is cut off (408)", async () => {
+    const s = await serve({ limits: { receiveTimeoutMs: 300 } });
+    try {
+      const url = new URL(s.base);
+      const sock = net.connect(Number(url.port), url.hostname);
+      sock.write(
+        `POST /v1/update HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${GLOBAL_KEY}\r\n` +
+          "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+      );
+      let got = "";
+      sock.on("data", (d) => (got += d.toString()));
+      const t0 = Date.now();
+      await new Promise((resolve) => sock.on("close", resolve));
+      assert.ok(Date.now() - t0 < 5000);
+      assert.match(got, /^HTTP\/1\.1 408/);
+      assert.deepEqual(s.fake.requests, []);
     } finally {
       await s.close();
     }
