@@ -23,6 +23,8 @@ interface HealthOptionSpec {
   flag: string;
   env: string;
   kind: Kind;
+  /** Smallest allowed count (default 0). */
+  min?: number;
   describe: string;
   fallback: string | undefined;
 }
@@ -73,6 +75,7 @@ export const HEALTH_OPTIONS: readonly HealthOptionSpec[] = [
     flag: "--engine-restart-after <checks>",
     env: "EDGEVISOR_ENGINE_RESTART_AFTER",
     kind: "count",
+    min: 1,
     describe: "failed engine checks in a row before a restart",
     fallback: "3",
   },
@@ -113,21 +116,30 @@ export function resolveHealthConfig(
 ): HealthConfig {
   const out: Record<string, number | string | undefined> = {};
   for (const o of HEALTH_OPTIONS) {
-    const flag = flags[o.key];
+    const flag = flags[attributeOf(o.flag)];
     const raw = typeof flag === "string" && flag ? flag : env[o.env] || o.fallback;
     out[o.key] = raw === undefined ? undefined : parse(o, raw);
   }
   return out as unknown as HealthConfig;
 }
 
+/** commander's attribute for a flag: "--engine-check-interval <s>" → "engineCheckInterval". */
+export function attributeOf(flag: string): string {
+  const name = flag.split(" ")[0]!.replace(/^--/, "");
+  return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
 function parse(o: HealthOptionSpec, raw: string): number | string {
   if (o.kind === "text") return raw;
   const n = Number(raw);
-  const ok = o.kind === "count" ? Number.isInteger(n) && n >= 0 : Number.isFinite(n) && n > 0;
-  if (!ok || raw.trim() === "")
+  const min = o.min ?? 0;
+  const ok = o.kind === "count" ? Number.isInteger(n) && n >= min : Number.isFinite(n) && n > 0;
+  if (!ok || raw.trim() === "") {
+    const want = o.kind === "count" ? `a whole number ≥ ${min}` : "a positive number of seconds";
     throw new EvError(
       "EV_CONFIG_INVALID",
-      `${o.flag.split(" ")[0]} (${o.env}): "${raw}" is not ${o.kind === "count" ? "a whole number" : "a positive number of seconds"}`,
+      `${o.flag.split(" ")[0]} (${o.env}): "${raw}" is not ${want}`,
     );
+  }
   return o.kind === "seconds" ? Math.round(n * 1000) : n;
 }
