@@ -29,6 +29,11 @@ describe("health", () => {
     assert.equal(await r.text(), "OK");
   });
 
+  test("HEAD /ping, and /ping with a wrong key, are still answered", async () => {
+    assert.equal((await call(s, "/ping", { method: "HEAD", key: null })).status, 200);
+    assert.equal((await call(s, "/ping?apikey=wrong", { key: null })).status, 200);
+  });
+
   test("GET /v1/healthy: empty 200 when the loop and engine are recent, 500 otherwise", async () => {
     const ok = await call(s, "/v1/healthy", { key: null });
     assert.equal(ok.status, 200);
