@@ -65,6 +65,7 @@ const FIRE: Record<string, string[]> = {
     "watchdog/check.sh:3:3",
     "watchdog/check.sh:9:5",
     "watchdog/index.js:8:15",
+    "watchdog/power.py:9:5",
     "watchdog/watch.py:12:9",
   ],
   "supervisor-api-poll": [

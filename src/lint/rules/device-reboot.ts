@@ -1,5 +1,5 @@
 import { HTTP_TOOLS, mentionsSupervisor } from "../facts.ts";
-import type { Context, ServiceModel } from "../model.ts";
+import type { Context, ScriptModel, ServiceModel } from "../model.ts";
 import { commandsOf, runtimeScripts } from "../model.ts";
 import type { Loc, Rule, RuleFinding } from "../types.ts";
 import { POWER_CALL } from "./systemd-over-dbus.ts";
@@ -9,6 +9,11 @@ const POWER_VERBS = new Set(["reboot", "poweroff", "halt", "kexec"]);
 const API = /\/v[12]\/(reboot|shutdown)\b/;
 const DBUS_POWER =
   /(systemd1|login1)[\w.]*\.(Reboot|PowerOff|Halt|KExec)\b|\b(reboot|poweroff)\.target\b/;
+
+/** The source names the host's systemd or logind somewhere in its string literals. */
+function talksToHostPower(script: ScriptModel): boolean {
+  return script.strings.some((str) => /org\.freedesktop\.(systemd1|login1)/.test(str.value));
+}
 
 function finding(s: ServiceModel, what: string, ctx: Context, loc: Loc): RuleFinding {
   const where = ctx.loops.length > 0 ? "inside a loop" : ctx.onErrorPath ? "on an error path" : "";
@@ -57,7 +62,7 @@ export const deviceReboot: Rule = {
               finding(s, `asks the supervisor API to ${API.exec(text)?.[1]}`, call, call.loc),
             );
             reported = true;
-          } else if (POWER_CALL.test(call.callee) && /systemd1|login1/.test(script.file.text)) {
+          } else if (POWER_CALL.test(call.callee) && talksToHostPower(script)) {
             out.push(finding(s, `calls ${call.callee} on the host over D-Bus`, call, call.loc));
             reported = true;
           }
