@@ -8,6 +8,8 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { HealthcheckResult } from "../../src/cli/healthcheck.ts";
+import { HealthMonitor } from "../../src/health/health-state.ts";
+import { serve, snapshot } from "../api/fake.ts";
 import { engineHost } from "../support/engine.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -118,6 +120,30 @@ describe("edgevisor healthcheck", () => {
     const bad = await run("src/cli/healthcheck.ts", ["--timeout", "zero"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^EV_USAGE: --timeout/);
+  });
+
+  test("against the real local API (src/api/server.ts) fed by a HealthMonitor", async () => {
+    const monitor = new HealthMonitor({ loopMaxAgeMs: 60_000, engineMaxAgeMs: 30_000 });
+    const now = Date.now();
+    monitor.loopTick(now);
+    monitor.engineResult(true, now);
+    const served = await serve();
+    try {
+      served.fake.snap = snapshot({ health: monitor.facts() });
+      const ok = await cli(["--api-url", served.base]);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /^healthy: agent ok \(GET \/v1\/healthy 200/);
+      // The loop went silent ten minutes ago: the API says 500, the check says unhealthy.
+      const stale = new HealthMonitor(monitor.policy);
+      stale.loopTick(now - 600_000);
+      stale.engineResult(true, now);
+      served.fake.snap = snapshot({ health: stale.facts() });
+      const bad = await cli(["--api-url", served.base]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, /^unhealthy: agent FAIL \(GET \/v1\/healthy 500/);
+    } finally {
+      await served.close();
+    }
   });
 
   test("a run writes nothing to storage (write_bytes of the healthcheck process is 0)", async () => {

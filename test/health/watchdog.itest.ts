@@ -91,6 +91,7 @@ test("READY only after initialisation, WATCHDOG at half the timeout, none while 
     await once(child, "exit");
     assert.equal(data().at(-1), "STOPPING=1\nSTATUS=stopping");
     assert.match(out, /LOG initialised: READY=1/);
+    assert.match(out, /^LOG io 0 bytes written$/m, "checks and notifications wrote nothing");
   } finally {
     child.kill("SIGKILL");
     await listener.close();
