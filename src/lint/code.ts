@@ -178,7 +178,7 @@ class CodeWalker {
     if (node.type === "while_statement" || node.type === "do_statement") {
       infinite = ["True", "1", "true", "!0", "!false"].includes(condText ?? "");
     } else if (node.type === "for_statement" && this.#lang !== "python") {
-      infinite = /^for\s*\(\s*[^;]*;\s*;/.test(node.text);
+      infinite = !cond || cond.type === "empty_statement";
     }
     const sleep = this.#sleepIn(node);
     const loop: LoopCtx = {

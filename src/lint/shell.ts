@@ -217,7 +217,7 @@ class ShellWalker {
           ? cond === "false"
           : ["true", ":", "[ 1 ]", "[ true ]", "((1))"].includes(cond);
     } else if (node.type === "c_style_for_statement") {
-      infinite = /^for\s*\(\(\s*;\s*;\s*\)\)/.test(node.text);
+      infinite = !node.childForFieldName("condition");
     }
     const sleep = this.#sleepIn(node);
     const loop: LoopCtx = {
