@@ -104,6 +104,12 @@ describe("shell walker", () => {
     );
   });
 
+  it("knows bounded and unbounded C-style for loops", () => {
+    const [a, b] = sh("for ((;;)); do a; done\nfor ((i=0; i<3; i++)); do b; done");
+    assert.equal(ctx(a!), "for∞");
+    assert.equal(ctx(b!), "for");
+  });
+
   it("links pipelines", () => {
     const [app] = sh("app 2>&1 | tee -a /data/x.log");
     assert.equal(app?.pipedTo?.name, "tee");
