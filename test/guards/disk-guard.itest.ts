@@ -4,7 +4,7 @@
 // reason, and the running container and the user's own image stay.
 import assert from "node:assert/strict";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,9 +103,9 @@ before(async () => {
       "--log-level",
       "warn",
     ],
-    { stdio: ["ignore", "ignore", "pipe"], detached: false },
+    // A file, not a pipe: dockerd's containerd inherits it and would keep this process alive.
+    { stdio: ["ignore", "ignore", openSync(join(base, "dockerd.log"), "a")] },
   );
-  dockerd.stderr!.on("data", (b: Buffer) => log.push(b.toString()));
   docker = new Docker({ socketPath: sock });
   for (let i = 0; ; i++) {
     try {
@@ -113,7 +113,9 @@ before(async () => {
       break;
     } catch {
       if (i > 100 || dockerd.exitCode !== null)
-        throw new Error(`private dockerd did not start:\n${log.join("")}`);
+        throw new Error(
+          `private dockerd did not start:\n${readFileSync(join(base, "dockerd.log"), "utf8")}`,
+        );
       await sleep(200);
     }
   }
@@ -129,7 +131,7 @@ after(async () => {
     }
     const exited = new Promise((r) => dockerd!.once("exit", r));
     dockerd.kill("SIGTERM");
-    await Promise.race([exited, sleep(20_000)]);
+    await Promise.race([exited, sleep(20_000, undefined, { ref: false })]);
     if (dockerd.exitCode === null) dockerd.kill("SIGKILL");
   }
   if (mounted) {
