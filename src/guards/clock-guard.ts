@@ -3,6 +3,7 @@
 // recently, against the Date header of that answer. NTP state is reported, never acted on:
 // the agent reads the clock and never sets it (nothing in edgevisor can).
 import { BUILD_DATE } from "../doctor/build-date.ts";
+import { EvError } from "../errors.ts";
 import type { HostProbe, NtpState } from "../doctor/host.ts";
 
 export type ClockStatus =
@@ -101,6 +102,17 @@ export function assessClock(input: ClockInput): ClockAssessment {
         : `clock agrees with the fleet's within ${Math.ceil(Math.abs(driftMs) / 1000)} s`,
     ),
   };
+}
+
+/**
+ * For TLS-dependent work (fleet API, registry pulls) while the clock is implausible: the error
+ * to report instead of trying, so status shows the cause rather than a certificate failure.
+ */
+export function deferredTlsError(a: ClockAssessment): EvError | undefined {
+  if (!a.deferTls) return undefined;
+  return new EvError("EV_CLOCK_IMPLAUSIBLE", a.message, {
+    hint: "the agent never sets the clock: let NTP set it (allow UDP 123 to the NTP servers) or set it once by hand; the running release is unchanged",
+  });
 }
 
 function spellDrift(ms: number): string {

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { assessClock, ClockMonitor, parseHttpDate } from "../../src/guards/clock-guard.ts";
+import {
+  assessClock,
+  ClockMonitor,
+  deferredTlsError,
+  parseHttpDate,
+} from "../../src/guards/clock-guard.ts";
 import type { NtpState } from "../../src/doctor/host.ts";
 
 const BUILD = new Date("2026-11-23T00:00:00Z");
@@ -91,6 +96,16 @@ describe("clock guard: assessClock", () => {
       limits: { warnDriftMs: 5_000, implausibleDriftMs: 60_000 },
     });
     assert.equal(a.status, "drifting");
+  });
+
+  test("deferred TLS work gets EV_CLOCK_IMPLAUSIBLE with the status as message", () => {
+    const bad = assessClock({ now: 0, buildDate: BUILD });
+    const e = deferredTlsError(bad);
+    assert.equal(e?.code, "EV_CLOCK_IMPLAUSIBLE");
+    assert.equal(e?.httpStatus, 503);
+    assert.equal(e?.message, bad.message);
+    assert.match(e!.hint!, /never sets the clock/);
+    assert.equal(deferredTlsError(assessClock({ now: NOW, buildDate: BUILD })), undefined);
   });
 
   test("parseHttpDate", () => {
