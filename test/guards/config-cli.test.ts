@@ -51,7 +51,7 @@ async function cli(...args: string[]): Promise<{ out: string; err: string; error
 const JSON_TEXT =
   '{"uuid":"0123456789abcdef0123456789abcdef","hostname":"dev1","listenPort":48484,"apiEndpoint":"https://api.example.com","os":{"sshKeys":[]}}';
 const TXT =
-  "# firmware settings\r\ngpu_mem=64\r\n[pi4]\r\ndtoverlay=vc4-kms-v3d\r\n[all]\r\ndtparam=audio=on\r\n";
+  "# firmware settings\r\ndtparam=audio=on\r\ngpu_mem=64\r\n[pi4]\r\ndtoverlay=vc4-kms-v3d\r\n[all]\r\n";
 
 describe("edgevisor config validate", () => {
   test("a valid file: one line, exit 0", async () => {
@@ -149,7 +149,7 @@ describe("edgevisor config get", () => {
     };
     assert.deepEqual(
       j.matches.map((m) => [m.line, m.section]),
-      [[4, "pi4"]],
+      [[5, "pi4"]],
     );
   });
 
@@ -243,7 +243,7 @@ describe("edgevisor config set", () => {
     await cli("set", f, "dtoverlay", "disable-bt");
     assert.equal(
       readFileSync(f, "utf8"),
-      "# firmware settings\r\ngpu_mem=128\r\n[pi4]\r\ndtoverlay=vc4-kms-v3d,cma-256\r\n[all]\r\ndtparam=audio=on\r\ndtparam=spi=on\r\ndtoverlay=disable-bt\r\n",
+      "# firmware settings\r\ndtparam=audio=on\r\ngpu_mem=128\r\ndtparam=spi=on\r\n[pi4]\r\ndtoverlay=vc4-kms-v3d,cma-256\r\n[all]\r\ndtoverlay=disable-bt\r\n",
     );
     // The backup is the state before the last change.
     assert.equal(readFileSync(`${f}.bak`, "utf8").includes("disable-bt"), false);

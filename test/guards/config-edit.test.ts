@@ -129,13 +129,21 @@ describe("config.txt edit", () => {
       lookupTxt(m, "dtoverlay").map((x) => x.text),
       ["dtoverlay=vc4-kms-v3d"],
     );
+    // Both dtparam lines follow the overlay: they set its parameters, not the base tree's.
     assert.deepEqual(
-      lookupTxt(m, "dtparam").map((x) => x.value),
-      ["audio=on,spi", "i2c_arm=on"],
+      lookupTxt(m, "dtparam").map((x) => [x.value, x.overlay]),
+      [
+        ["audio=on,spi", "vc4-kms-v3d"],
+        ["i2c_arm=on", "vc4-kms-v3d"],
+      ],
     );
+    assert.deepEqual(lookupTxt(m, "dtparam.spi"), []);
     assert.deepEqual(
-      lookupTxt(m, "dtparam.spi").map((x) => [x.section, x.value]),
-      [["pi4", "on"]],
+      lookupTxt(parseConfigTxt("dtparam=spi,audio=off\ndtoverlay=x\n"), "dtparam.spi").map((x) => [
+        x.section,
+        x.value,
+      ]),
+      [["all", "on"]],
     );
     assert.deepEqual(lookupTxt(m, "dtoverlay.nope"), []);
     assert.deepEqual(lookupTxt(m, "nope"), []);
@@ -174,19 +182,57 @@ describe("config.txt edit", () => {
     );
   });
 
-  test("dtparam: parameters updated where they are, new ones on a new line", () => {
+  test("dtparam: base parameters updated where they are", () => {
+    const base = "dtparam=audio=on,spi\n# display\ndtoverlay=vc4-kms-v3d\ndtparam=audio=on\n";
     assert.equal(
-      set(TXT, "dtparam", "audio=off", "pi4"),
-      TXT.replace("audio=on,spi", "audio=off,spi"),
+      set(base, "dtparam", "audio=off"),
+      base.replace("dtparam=audio=on,spi", "dtparam=audio=off,spi"),
     );
+    assert.equal(set(base, "dtparam.spi", "off"), base.replace(",spi\n", ",spi=off\n"));
+  });
+
+  test("dtparam: new base parameters go where the base device tree is in effect", () => {
+    // In TXT every dtparam follows the overlay: the new line goes above it.
     assert.equal(
       set(TXT, "dtparam", "i2c_arm=off,spi=on"),
-      TXT.replace("i2c_arm=on", "i2c_arm=off").replace(
-        "gpu_mem=96\n",
-        "gpu_mem=96\ndtparam=spi=on\n",
-      ),
+      TXT.replace("gpu_mem=64\n", "gpu_mem=64\ndtparam=i2c_arm=off,spi=on\n"),
     );
-    assert.equal(set(TXT, "dtparam.i2c_arm", "off"), TXT.replace("i2c_arm=on", "i2c_arm=off"));
+    assert.equal(
+      set(TXT, "dtparam", "audio=off", "pi4"),
+      TXT.replace("[pi4]\n", "[pi4]\ndtparam=audio=off\n"),
+    );
+    assert.equal(
+      set("dtoverlay=x\ndtparam=p=1\n", "dtparam.a", "1"),
+      "dtparam=a=1\ndtoverlay=x\ndtparam=p=1\n",
+    );
+    // No base place in the section: a new section, back to the base tree with "dtoverlay=".
+    assert.equal(
+      set("[pi4]\ndtoverlay=x\n", "dtparam", "a=1"),
+      "[pi4]\ndtoverlay=x\n[all]\ndtoverlay=\ndtparam=a=1\n",
+    );
+  });
+
+  test("an edit that would move a dtparam to another overlay is refused", () => {
+    assert.throws(() => set("dtoverlay=a\n[pi4]\ndtparam=x=1\n", "dtoverlay", "b"), {
+      code: "EV_USAGE",
+      message: "the change would make line 3 (dtparam=x=1) apply to b instead of a",
+    });
+  });
+
+  test("an overlay that appears twice in the section cannot be set", () => {
+    assert.throws(
+      () =>
+        set(
+          "dtoverlay=gpio-key,gpio=3\ndtoverlay=gpio-key,gpio=4\n",
+          "dtoverlay",
+          "gpio-key,gpio=5",
+        ),
+      {
+        code: "EV_USAGE",
+        message:
+          "dtoverlay gpio-key appears 2 times under [all] (lines 1, 2): set cannot tell which one to change",
+      },
+    );
   });
 
   test("malformed keys and values are refused", () => {
