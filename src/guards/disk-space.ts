@@ -176,7 +176,9 @@ export class DiskGuard {
         const image = images.find((i) => i.id === id);
         const before = (await this.deps.statfs(dataRoot)).availableBytes;
         try {
-          await engine.removeImage(id);
+          // By tag: the engine refuses to remove an id that several tags name; untagging the
+          // last tag deletes the image. Untagged images go by id.
+          for (const ref of image?.refs.length ? image.refs : [id]) await engine.removeImage(ref);
         } catch (e) {
           this.deps.log(`disk guard: could not remove image ${id}: ${(e as Error).message}`);
           continue;

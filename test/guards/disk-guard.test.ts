@@ -215,11 +215,15 @@ function fakeDisk(freeMiB: number, images: ImageUsage[]) {
       engine: {
         dataRoot: async () => "/data/docker",
         imageUsage: async () => state.images.map((i) => ({ ...i })),
-        removeImage: async (id) => {
-          const i = state.images.find((x) => x.id === id)!;
+        // Like the engine: an id named by several tags is refused; the last tag deletes.
+        removeImage: async (ref) => {
+          const i = state.images.find((x) => x.id === ref || x.refs.includes(ref))!;
+          if (ref === i.id && i.refs.length > 1) throw new Error("conflict: must be forced");
+          i.refs = i.refs.filter((r) => r !== ref);
+          if (ref !== i.id && i.refs.length > 0) return;
           state.images = state.images.filter((x) => x !== i);
           state.free += i.sizeBytes;
-          state.removed.push(id);
+          state.removed.push(i.id);
         },
       },
       statfs: async () => ({ totalBytes: 1000 * MiB, availableBytes: state.free }),
@@ -245,12 +249,12 @@ describe("disk guard: ensureSpace", () => {
   test("short: unneeded images go first, then it fits", async () => {
     const { state, guard } = fakeDisk(200, [
       img("r", ["app/web:2"], 100, { containers: 1 }),
-      img("old", ["app/web:1"], 50),
+      img("old", ["app/web:1", "app/web:1.0.0"], 50),
       img("user", ["someone/else:1"], 500),
     ]);
     const g = await guard().ensureSpace({ fetch: [web], target, rollback });
     assert.deepEqual(state.removed, ["old"]);
-    assert.deepEqual(g.removed, [{ id: "old", refs: ["app/web:1"] }]);
+    assert.deepEqual(g.removed, [{ id: "old", refs: ["app/web:1", "app/web:1.0.0"] }]);
   });
 
   test("short even after removing: refused, the running image stays", async () => {
