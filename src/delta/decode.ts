@@ -11,10 +11,12 @@ import {
   LIT_WINDOW_LOG,
   MAX_DICT,
   MAX_PATH,
+  OPS_WINDOW_LOG,
   OP_COPY,
   OP_END,
   OP_LIT,
   OP_PATCH,
+  OP_REFPATCH,
   PATCH_WINDOW_LOG_MAX,
   SEGMENT,
 } from "./ops.ts";
@@ -42,6 +44,12 @@ function invalid(what: string, message: string): EvError {
 async function readPath(r: ByteReader, what: string): Promise<string> {
   const len = await r.readVarint();
   if (len === 0 || len > MAX_PATH) throw invalid(what, `path length ${len} out of range`);
+  return (await r.readExact(len)).toString("utf8");
+}
+
+async function readDir(r: ByteReader, what: string): Promise<string> {
+  const len = await r.readVarint();
+  if (len > MAX_PATH) throw invalid(what, `path length ${len} out of range`);
   return (await r.readExact(len)).toString("utf8");
 }
 
@@ -88,17 +96,22 @@ async function openBase(base: BaseReader, path: string, size: number): Promise<B
 }
 
 /** Rebuild one layer tar as a sequence of chunks. */
-export async function* decodeLayer(input: DecodeInput): AsyncGenerator<Buffer> {
-  const { what } = input;
-  const ops = new ByteReader(input.ops, `${what} op stream`);
-  const litStream = pipeline(
-    Readable.from(input.lit),
+function unzstd(source: AsyncIterable<Buffer>, windowLog: number): Readable {
+  return pipeline(
+    Readable.from(source),
     zlib.createZstdDecompress({
-      params: { [zlib.constants.ZSTD_d_windowLogMax]: LIT_WINDOW_LOG },
+      params: { [zlib.constants.ZSTD_d_windowLogMax]: windowLog },
       chunkSize: OUT_CHUNK,
     }),
     () => {},
   );
+}
+
+export async function* decodeLayer(input: DecodeInput): AsyncGenerator<Buffer> {
+  const { what } = input;
+  const opsStream = unzstd(input.ops, OPS_WINDOW_LOG);
+  const ops = new ByteReader(opsStream, `${what} op stream`);
+  const litStream = unzstd(input.lit, LIT_WINDOW_LOG);
   const lit = new ByteReader(litStream, `${what} literal stream`);
   try {
     while (true) {
@@ -121,6 +134,8 @@ export async function* decodeLayer(input: DecodeInput): AsyncGenerator<Buffer> {
         }
       } else if (op === OP_PATCH) {
         yield* patch(ops, input.base, what);
+      } else if (op === OP_REFPATCH) {
+        yield* patch(ops, input.base, what, true);
       } else {
         throw invalid(what, `unknown op ${op} at byte ${ops.consumed - 1}`);
       }
@@ -129,19 +144,34 @@ export async function* decodeLayer(input: DecodeInput): AsyncGenerator<Buffer> {
     if (!(await lit.atEnd())) throw invalid(what, "literal stream longer than its ops use");
   } finally {
     litStream.destroy();
+    opsStream.destroy();
     await ops.close();
     keepRssUnder(DECODER_RSS_BUDGET);
   }
 }
 
-async function* patch(ops: ByteReader, base: BaseReader, what: string): AsyncGenerator<Buffer> {
-  const path = await readPath(ops, what);
+async function* patch(
+  ops: ByteReader,
+  base: BaseReader,
+  what: string,
+  fromArchive = false,
+): AsyncGenerator<Buffer> {
+  const path = fromArchive ? await readDir(ops, what) : await readPath(ops, what);
   const oldSize = await ops.readVarint();
   const newSize = await ops.readVarint();
   const segments = await ops.readVarint();
   if (segments !== Math.max(1, Math.ceil(newSize / SEGMENT)))
     throw invalid(what, `patch of /${path}: ${segments} segments for ${newSize} bytes`);
-  const file = await openBase(base, path, oldSize);
+  let file: ByteReader;
+  if (fromArchive) {
+    if (!base.openArchive) throw invalid(what, "base reader cannot render archives");
+    file = new ByteReader(
+      await base.openArchive(path),
+      `archive of base directory /${path} (expected ${oldSize} bytes)`,
+    );
+  } else {
+    file = await openBase(base, path, oldSize);
+  }
   try {
     const sliding = new SlidingFile(file, oldSize);
     let lastStart = 0;
@@ -218,4 +248,44 @@ export async function* decodeLayerVerified(
       { hint: "the base image on this device differs from the one the delta was made from" },
     );
   if (held) yield held;
+}
+
+/**
+ * The base files an op stream reads, in order (one entry per COPY or PATCH), without
+ * decoding anything: lets a reader plan how to fetch them.
+ */
+export async function basePathsOf(
+  opsSource: AsyncIterable<Buffer>,
+  what: string,
+): Promise<string[]> {
+  const opsStream = unzstd(opsSource, OPS_WINDOW_LOG);
+  const ops = new ByteReader(opsStream, `${what} op stream`);
+  const paths: string[] = [];
+  try {
+    while (true) {
+      const op = await ops.readByte();
+      if (op === OP_END) return paths;
+      if (op === OP_LIT) {
+        await ops.readVarint();
+      } else if (op === OP_COPY) {
+        paths.push(await readPath(ops, what));
+        await ops.readVarint();
+      } else if (op === OP_PATCH || op === OP_REFPATCH) {
+        if (op === OP_PATCH) paths.push(await readPath(ops, what));
+        else await readDir(ops, what);
+        await ops.readVarint();
+        await ops.readVarint();
+        const segments = await ops.readVarint();
+        for (let k = 0; k < segments; k++) {
+          for (let f = 0; f < 3; f++) await ops.readVarint();
+          for await (const _ of ops.chunks(await ops.readVarint()));
+        }
+      } else {
+        throw invalid(what, `unknown op ${op} at byte ${ops.consumed - 1}`);
+      }
+    }
+  } finally {
+    opsStream.destroy();
+    await ops.close();
+  }
 }

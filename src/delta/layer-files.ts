@@ -8,7 +8,7 @@ import zlib from "node:zlib";
 import { LayerEncoder } from "./encode.ts";
 import type { BlobRef } from "./manifest.ts";
 import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
-import { LIT_WINDOW_LOG } from "./ops.ts";
+import { LIT_WINDOW_LOG, OPS_WINDOW_LOG } from "./ops.ts";
 import { Sink } from "./sink.ts";
 import type { BaseCatalog, CodecTuning, LayerEncodeStats } from "./types.ts";
 import { createHash } from "node:crypto";
@@ -33,6 +33,33 @@ function hashingCounter(): { stream: Transform; result: () => BlobRef } {
   return { stream, result: () => ({ digest: `sha256:${h.digest("hex")}`, size }) };
 }
 
+/** A zstd-compressed blob file being written: a Sink for the raw bytes, and its ref. */
+export function compressedBlob(file: string, level: number, windowLog: number) {
+  const zstd = zlib.createZstdCompress({
+    params: {
+      [zlib.constants.ZSTD_c_compressionLevel]: level,
+      [zlib.constants.ZSTD_c_windowLog]: windowLog,
+      [zlib.constants.ZSTD_c_checksumFlag]: 0,
+    },
+  });
+  const counter = hashingCounter();
+  const out = createWriteStream(file);
+  zstd.pipe(counter.stream).pipe(out);
+  return {
+    sink: new Sink(zstd),
+    end: async (): Promise<{ ref: BlobRef; file: string }> => {
+      zstd.end();
+      await finished(out);
+      zstd.close();
+      return { file, ref: counter.result() };
+    },
+    abort: () => {
+      zstd.destroy();
+      out.destroy();
+    },
+  };
+}
+
 export async function encodeLayerFile(
   tarFile: string,
   base: BaseCatalog,
@@ -41,39 +68,23 @@ export async function encodeLayerFile(
   tuning: CodecTuning,
   onBytes?: (done: number) => void,
 ): Promise<EncodedLayer> {
-  const opsFile = join(workDir, `${name}.ops`);
-  const litFile = join(workDir, `${name}.lit`);
-  const opsOut = createWriteStream(opsFile);
-  const opsSink = new Sink(opsOut, { hash: true });
-  const zstd = zlib.createZstdCompress({
-    params: {
-      [zlib.constants.ZSTD_c_compressionLevel]: tuning.level,
-      [zlib.constants.ZSTD_c_windowLog]: LIT_WINDOW_LOG,
-      [zlib.constants.ZSTD_c_checksumFlag]: 0,
-    },
-  });
-  const litCounter = hashingCounter();
-  const litOut = createWriteStream(litFile);
-  zstd.pipe(litCounter.stream).pipe(litOut);
-  const litSink = new Sink(zstd);
+  const ops = compressedBlob(join(workDir, `${name}.ops`), tuning.level, OPS_WINDOW_LOG);
+  const lit = compressedBlob(join(workDir, `${name}.lit`), tuning.level, LIT_WINDOW_LOG);
   const fh = await open(tarFile, "r");
   let stats: LayerEncodeStats;
   try {
     const { size } = await fh.stat();
-    stats = await new LayerEncoder(fh, size, base, { ops: opsSink, lit: litSink }, tuning).run(
+    stats = await new LayerEncoder(fh, size, base, { ops: ops.sink, lit: lit.sink }, tuning).run(
       onBytes,
     );
+  } catch (e) {
+    ops.abort();
+    lit.abort();
+    throw e;
   } finally {
     await fh.close();
-    opsOut.end();
-    zstd.end();
   }
-  await Promise.all([finished(opsOut), finished(litOut)]);
-  zstd.close();
+  const [opsBlob, litBlob] = await Promise.all([ops.end(), lit.end()]);
   keepRssUnder(ENCODER_RSS_BUDGET);
-  return {
-    ops: { file: opsFile, ref: { digest: `sha256:${opsSink.digest()}`, size: opsSink.bytes } },
-    lit: { file: litFile, ref: litCounter.result() },
-    stats,
-  };
+  return { ops: opsBlob, lit: litBlob, stats };
 }

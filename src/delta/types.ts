@@ -21,6 +21,11 @@ export interface BaseCatalog {
 /** Decoder side: the content of one base file, streamed from its start. */
 export interface BaseReader {
   open(path: string): Promise<AsyncIterable<Buffer>>;
+  /**
+   * A tar of base directory `dir` ("" = root) exactly as the engine renders it; needed
+   * only by deltas with reference-archive patches.
+   */
+  openArchive?(dir: string): Promise<AsyncIterable<Buffer>>;
 }
 
 export interface CodecTuning {

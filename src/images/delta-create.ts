@@ -20,7 +20,18 @@ import { EvError } from "../errors.ts";
 import { checkArchive, scanArchive } from "./archive.ts";
 import { sha256Digest, sharedPrefix } from "./digest.ts";
 import { RootfsIndex } from "./rootfs-index.ts";
-import { type ImageInfo, type ImageStore, type Progress, silentProgress } from "./types.ts";
+import { encodeAgainstReference, referenceDirFor } from "./reference.ts";
+import {
+  type ImageInfo,
+  type ImageStore,
+  type Progress,
+  type RootfsReader,
+  silentProgress,
+} from "./types.ts";
+
+function blobBytes(e: { ops: { ref: { size: number } }; lit: { ref: { size: number } } }) {
+  return e.ops.ref.size + e.lit.ref.size;
+}
 
 export interface CreateDeltaOptions {
   /** Tags the rebuilt image gets on load (default: the target's tags). */
@@ -88,6 +99,7 @@ export async function createDelta(
   const shared = sharedPrefix(base.diffIds, target.diffIds);
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), "ev-delta-create-"));
   let index: RootfsIndex | undefined;
+  let rootfs: RootfsReader | undefined;
   try {
     const saved = await saveImage(store, target, join(work, "target"), progress, "target");
     if (sha256Digest(saved.config) !== target.id)
@@ -115,9 +127,18 @@ export async function createDelta(
         continue;
       }
       progress.phase(`encode layer ${i + 1}/${target.diffIds.length}`, size);
-      const enc = await encodeLayerFile(file, index, work, `layer${i}`, tuning, (n) =>
+      let enc = await encodeLayerFile(file, index, work, `layer${i}`, tuning, (n) =>
         progress.update(n),
       );
+      const dir = await referenceDirFor(file);
+      if (dir !== undefined) {
+        rootfs ??= await store.openRootfs(base.id);
+        const alt = await encodeAgainstReference(rootfs, dir, file, work, `layer${i}`, tuning);
+        if (alt && blobBytes(alt) < 0.9 * blobBytes(enc)) {
+          progress.note(`layer ${i + 1}: patched against the base's /${dir} archive`);
+          enc = alt;
+        }
+      }
       layers.push({ source: "delta", diffId, size, ops: enc.ops.ref, lit: enc.lit.ref });
       blobs.push(enc.ops, enc.lit);
       stats.push(enc.stats);
@@ -153,6 +174,7 @@ export async function createDelta(
     };
   } finally {
     await index?.close();
+    await rootfs?.close();
     await rm(work, { recursive: true, force: true });
   }
 }

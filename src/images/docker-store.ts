@@ -6,7 +6,8 @@ import { extract } from "tar-stream";
 import { engineError, isStatus } from "../engine/engine-errors.ts";
 import { followJsonStream } from "../engine/json-stream.ts";
 import { EvError } from "../errors.ts";
-import type { ImageInfo, ImageStore, RootfsReader } from "./types.ts";
+import { normalizeTarPath } from "../delta/tar-walk.ts";
+import type { ImageInfo, ImageStore, RootfsEntry, RootfsReader } from "./types.ts";
 
 export const DELTA_BASE_LABEL = "io.edgevisor.delta-base";
 
@@ -80,6 +81,18 @@ export class DockerImageStore implements ImageStore {
     }
     return {
       open: (path) => openFile(container, path),
+      walk: (dir) => walkTree(container, dir),
+      openArchive: async (dir) => {
+        try {
+          return (await container.getArchive({ path: `/${dir}` })) as unknown as Readable;
+        } catch (e) {
+          if (isStatus(e, 404))
+            throw new EvError("EV_DIGEST_MISMATCH", `base image has no directory /${dir}`, {
+              hint: "the base image on this device differs from the one the delta was made from",
+            });
+          throw engineError(`reading /${dir} from the base image`, e);
+        }
+      },
       close: async () => {
         await container.remove({ force: true, v: true }).catch(() => {});
       },
@@ -116,6 +129,43 @@ async function openFile(container: Docker.Container, path: string): Promise<Asyn
       ex.destroy();
     }
   })();
+}
+
+/** A directory of a container as one archive from the engine, entry by entry. */
+async function* walkTree(container: Docker.Container, dir: string): AsyncGenerator<RootfsEntry> {
+  let response: Readable;
+  try {
+    response = (await container.getArchive({ path: `/${dir}` })) as unknown as Readable;
+  } catch (e) {
+    throw engineError(`reading /${dir} from the base image`, e);
+  }
+  const ex = extract();
+  response.pipe(ex);
+  response.once("error", (e) => ex.destroy(e));
+  // The archive's names start at the directory's own name: "node_modules/x" for /app/node_modules.
+  const parent = dir.includes("/") ? dir.slice(0, dir.lastIndexOf("/") + 1) : "";
+  try {
+    for await (const entry of ex) {
+      const name = normalizeTarPath(entry.header.name);
+      const path = dir === "" ? name : `${parent}${name}`;
+      // Never destroy an entry (that destroys the whole extract): read it through one
+      // iterator that is only ever advanced, and drain what the consumer left.
+      const it = (entry as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      if (entry.header.type === "file") {
+        const body = (async function* () {
+          for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+        })();
+        yield { path, type: "file", body };
+        while (!(await it.next()).done);
+      } else {
+        while (!(await it.next()).done);
+        yield { path, type: "other" };
+      }
+    }
+  } finally {
+    response.destroy();
+    ex.destroy();
+  }
 }
 
 export function readableFrom(chunks: AsyncIterable<Buffer>): Readable {

@@ -14,9 +14,10 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { pack } from "tar-stream";
 import { blobStream, type OpenedDelta } from "../delta/container.ts";
-import { decodeLayerVerified } from "../delta/decode.ts";
+import { basePathsOf, decodeLayerVerified } from "../delta/decode.ts";
 import type { DeltaLayer } from "../delta/manifest.ts";
 import { EvError } from "../errors.ts";
+import { BatchedBaseReader } from "./batched-reader.ts";
 import { hexOf, sha256Digest } from "./digest.ts";
 import type { ImageStore, Progress, RootfsReader } from "./types.ts";
 
@@ -42,20 +43,21 @@ async function* layerBytes(
   gzipLevel: number,
   onRaw: (n: number) => void,
 ): AsyncGenerator<Buffer> {
+  const what = `layer ${index + 1} (${layer.diffId})`;
+  const base = new BatchedBaseReader(rootfs, await basePathsOf(blobStream(delta, layer.ops), what));
   const raw = decodeLayerVerified(
-    {
-      ops: blobStream(delta, layer.ops),
-      lit: blobStream(delta, layer.lit),
-      base: rootfs,
-      what: `layer ${index + 1} (${layer.diffId})`,
-    },
+    { ops: blobStream(delta, layer.ops), lit: blobStream(delta, layer.lit), base, what },
     layer.size,
     hexOf(layer.diffId),
   );
   const counted = (async function* () {
-    for await (const c of raw) {
-      onRaw(c.length);
-      yield c;
+    try {
+      for await (const c of raw) {
+        onRaw(c.length);
+        yield c;
+      }
+    } finally {
+      await base.close();
     }
   })();
   if (gzipLevel === 0) {

@@ -12,8 +12,23 @@ export interface ImageInfo {
   size: number;
 }
 
+/** One entry of a directory walk; `body` is set for regular files and must be drained. */
+export interface RootfsEntry {
+  /** Path without a leading "/". */
+  path: string;
+  type: "file" | "other";
+  body?: AsyncIterable<Buffer>;
+}
+
 /** Read access to an image's filesystem; close() releases what open() needed. */
 export interface RootfsReader extends BaseReader {
+  /**
+   * Every entry under `dir` (the directory itself first), in walk order: names sorted
+   * bytewise within each directory, a directory's contents right after it.
+   */
+  walk(dir: string): AsyncIterable<RootfsEntry>;
+  /** The engine's tar of a directory, as is. */
+  openArchive(dir: string): Promise<AsyncIterable<Buffer>>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { encodeLayerAgainstArchive } from "../../src/delta/encode-archive.ts";
 import { MemoryBase, decode, encode, makeTar, withTmp } from "./support.ts";
 
 const libOld = randomBytes(200_000);
@@ -79,4 +82,46 @@ test("a base that differs from the one encoded against is caught by the layer di
     const enc = await encode(dir, tar, base);
     const other = new MemoryBase({ "x.bin": libNew });
     await assert.rejects(decode(enc, other, tar), { code: "EV_DIGEST_MISMATCH" });
+  }));
+
+test("a layer re-written under one directory is patched against the base's archive of it", () =>
+  withTmp(async (dir) => {
+    const files = Array.from({ length: 400 }, (_, i) => ({
+      name: `app/node_modules/pkg${i}/index.js`,
+      body: `module.exports = ${i};\n`.repeat(1 + (i % 7)),
+    }));
+    // The engine names entries from the directory's own name: "app/…" for /app.
+    const reference = await makeTar([
+      { name: "app/", type: "directory" },
+      { name: "app/node_modules/", type: "directory" },
+      ...files,
+    ]);
+    const changed = files.map((f, i) => (i % 50 === 3 ? { ...f, body: `${f.body}// v2\n` } : f));
+    const tar = await makeTar([
+      { name: "app/", type: "directory" },
+      { name: "app/node_modules/", type: "directory" },
+      ...changed,
+    ]);
+    const refFile = join(dir, "ref.tar");
+    const newFile = join(dir, "new.tar");
+    await writeFile(refFile, reference);
+    await writeFile(newFile, tar);
+    const enc = await encodeLayerAgainstArchive(
+      newFile,
+      { dir: "app", file: refFile },
+      dir,
+      "layer",
+      { level: 3 },
+    );
+    const shipped = enc.ops.ref.size + enc.lit.ref.size;
+    assert.ok(shipped < 400, `delta ${shipped} bytes for ${tar.length}`);
+    const base = new MemoryBase({});
+    base.archives.set("app", reference);
+    assert.deepEqual(await decode(enc, base, tar), tar);
+    const wrong = new MemoryBase({});
+    wrong.archives.set(
+      "app",
+      Buffer.concat([reference.subarray(0, 5000), Buffer.alloc(reference.length - 5000)]),
+    );
+    await assert.rejects(decode(enc, wrong, tar), { code: "EV_DIGEST_MISMATCH" });
   }));

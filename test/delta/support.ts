@@ -63,6 +63,16 @@ export class MemoryBase implements BaseCatalog, BaseReader {
     return this.files.get(file.path)!.subarray(start, end);
   }
 
+  archives = new Map<string, Buffer>();
+
+  async openArchive(dir: string): Promise<AsyncIterable<Buffer>> {
+    const b = this.archives.get(dir);
+    if (!b) throw new Error(`no archive of ${dir}`);
+    return (async function* () {
+      for (let i = 0; i < b.length; i += 65536) yield b.subarray(i, i + 65536);
+    })();
+  }
+
   async open(path: string): Promise<AsyncIterable<Buffer>> {
     this.opened.push(path);
     const b = this.files.get(path);
