@@ -76,7 +76,7 @@ export function mib(bytes: number): string {
 
 /**
  * The images the guard may consider: ours only. An image is ours when edgevisor labelled it,
- * or it is a tag of a repository one of the releases uses (an older version of a service),
+ * or all its tags are of repositories the releases use (an older version of a service),
  * or it is untagged (left behind when a tag moved to a newer image). Anything else on the
  * engine belongs to the user and is never a candidate.
  */
@@ -97,7 +97,7 @@ export function removalCandidates(
       (i) =>
         i.refs.length === 0 ||
         i.labels[managedLabel] === "true" ||
-        i.refs.some((ref) => repos.has(repositoryOf(ref))),
+        (i.refs.length > 0 && i.refs.every((ref) => repos.has(repositoryOf(ref)))),
     )
     .map((i) => ({
       id: i.id,
