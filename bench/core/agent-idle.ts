@@ -1,0 +1,138 @@
+// The daemon at rest: `edgevisor run --target <file> --resync <s>` keeps the ten-service
+// release it converged itself; after it settles we sample VmRSS/VmHWM and read its
+// /proc/<pid>/io over an idle window (several periodic resyncs), extrapolated to an hour.
+// The engine's own writes (container logs, state) are another process and out of scope.
+//
+//   node bench/core/agent-idle.ts [windowSeconds=120] [resyncSeconds=10]
+import { spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  ROOT,
+  WORK,
+  assertRunning,
+  buildImages,
+  cleanup,
+  composeText,
+  engineDocker,
+  evLabel,
+  resetDir,
+} from "./fixture.ts";
+import { ioOf, mb, memoryOf, type IoCounters, type MemoryKb } from "./proc.ts";
+
+const windowS = Number(process.argv[2] ?? 120);
+const resyncS = Number(process.argv[3] ?? 10);
+if (!(windowS >= 10 && windowS <= 3600)) throw new Error("window: 10..3600 s");
+if (!(resyncS >= 1 && resyncS <= windowS)) throw new Error("resync: 1..window s");
+const SETTLE_S = 15;
+
+const APP = "evbench-run"; // `edgevisor run` names the app after the target's directory
+const docker = engineDocker();
+const targetDir = path.join(WORK, APP);
+const target = path.join(targetDir, "docker-compose.yml");
+const stateDir = path.join(WORK, "run-state");
+const lockDir = path.join(WORK, "run-locks");
+
+await buildImages(docker);
+await cleanup(docker, evLabel(APP));
+await resetDir(stateDir);
+await resetDir(lockDir);
+await mkdir(targetDir, { recursive: true });
+await writeFile(target, composeText("v1"));
+
+/** A bare Node process doing nothing: the floor under any Node agent's RSS. */
+async function nodeFloor(): Promise<MemoryKb> {
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"], {
+    stdio: "ignore",
+  });
+  await sleep(2000);
+  const m = memoryOf(child.pid!);
+  child.kill("SIGTERM");
+  return m;
+}
+
+const lines: { at: number; text: string }[] = [];
+const daemon = spawn(
+  process.execPath,
+  [path.join(ROOT, "src/cli/main.ts"), "run", "--target", target, "--resync", String(resyncS)],
+  {
+    env: { ...process.env, EDGEVISOR_STATE_DIR: stateDir, EDGEVISOR_LOCK_DIR: lockDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  },
+);
+const pid = daemon.pid!;
+let exited = false;
+daemon.on("exit", () => (exited = true));
+for (const s of [daemon.stdout, daemon.stderr])
+  s.on("data", (d: Buffer) => {
+    for (const text of d.toString().split("\n").filter(Boolean))
+      lines.push({ at: Date.now(), text });
+  });
+
+try {
+  const startedAt = Date.now();
+  for (let i = 0; ; i++) {
+    if (exited) throw new Error(`daemon exited:\n${lines.map((l) => l.text).join("\n")}`);
+    const applied = lines.some((l) => /release \S+ applied/.test(l.text));
+    if (
+      applied &&
+      (await assertRunning(docker, evLabel(APP), "v1").then(
+        () => true,
+        () => false,
+      ))
+    )
+      break;
+    if (i >= 240) throw new Error("the daemon did not converge within 120 s");
+    await sleep(500);
+  }
+  const convergedMs = Date.now() - startedAt;
+  console.log(`daemon ${pid} converged the release in ${convergedMs} ms; settling ${SETTLE_S} s`);
+  await sleep(SETTLE_S * 1000);
+
+  const memory: (MemoryKb & { t: number })[] = [];
+  const io0: IoCounters = ioOf(pid);
+  const t0 = Date.now();
+  memory.push({ t: 0, ...memoryOf(pid) });
+  const steps = Math.ceil(windowS / 10);
+  for (let i = 1; i <= steps; i++) {
+    await sleep((windowS * 1000) / steps);
+    if (exited) throw new Error("daemon exited during the idle window");
+    memory.push({ t: Math.round((Date.now() - t0) / 1000), ...memoryOf(pid) });
+  }
+  const io1: IoCounters = ioOf(pid);
+  const elapsedS = (Date.now() - t0) / 1000;
+  const wakes = lines.filter((l) => l.at >= t0 && /wake:/.test(l.text)).map((l) => l.text);
+  const delta = (k: keyof IoCounters) => io1[k] - io0[k];
+  const floor = await nodeFloor();
+  const last = memory.at(-1)!;
+  const result = {
+    pid,
+    convergedMs,
+    settleS: SETTLE_S,
+    windowS: Math.round(elapsedS),
+    resyncS,
+    idleRssMb: mb(last.rssKb),
+    idleRssMaxMb: mb(Math.max(...memory.map((m) => m.rssKb))),
+    vmHwmMb: mb(last.hwmKb),
+    nodeFloorRssMb: mb(floor.rssKb),
+    rssSamplesMb: memory.map((m) => ({ t: m.t, rss: mb(m.rssKb) })),
+    io: {
+      write_bytes: delta("write_bytes"),
+      cancelled_write_bytes: delta("cancelled_write_bytes"),
+      wchar: delta("wchar"),
+      syscw: delta("syscw"),
+      writeBytesPerHour: Math.round((delta("write_bytes") * 3600) / elapsedS),
+    },
+    resyncsInWindow: Math.floor(elapsedS / resyncS),
+    wakesInWindow: wakes.length,
+    wakeSamples: wakes.slice(0, 5),
+  };
+  await writeFile(path.join(WORK, "agent-idle.json"), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  daemon.kill("SIGTERM");
+  for (let i = 0; i < 40 && !exited; i++) await sleep(250);
+  if (!exited) daemon.kill("SIGKILL");
+  await cleanup(docker, evLabel(APP));
+}

@@ -1,0 +1,128 @@
+// The core benchmark's release: ten services on locally built images (a FROM-scratch busybox
+// base plus one small layer per service and version), as v1 and as v2 where five of the ten
+// services have a new image. Images are built before anything is timed, so both tools only
+// create, stop, remove and start containers. Every engine object the bench creates carries
+// the bench's app/project names; cleanup touches nothing else.
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Docker from "dockerode";
+import { pack } from "tar-stream";
+import { buildTestImage } from "../../scripts/lib/busybox-image.ts";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const WORK = path.join(ROOT, "bench/.work/core");
+export const SERVICES = Array.from({ length: 10 }, (_, i) => `s${String(i + 1).padStart(2, "0")}`);
+/** The services whose image changes from v1 to v2. */
+export const UPDATED = SERVICES.slice(0, 5);
+export const BASE_IMAGE = "evbench-core/base:1";
+
+export function imageOf(service: string, version: "v1" | "v2"): string {
+  const v = UPDATED.includes(service) ? version : "v1";
+  return `evbench-core/${service}:${v}`;
+}
+
+export function engineDocker(): Docker {
+  const host = process.env.DOCKER_HOST;
+  if (!host?.startsWith("unix://"))
+    throw new Error("DOCKER_HOST must be the private engine's unix socket (see bench/core/run.sh)");
+  return new Docker({ socketPath: host.slice("unix://".length) });
+}
+
+/** The compose file of one version: plain `image:` services, no build, no healthcheck. */
+export function composeText(version: "v1" | "v2"): string {
+  const lines = [
+    `# edgevisor core benchmark, release ${version}: ten services, ${UPDATED.length} change in v2`,
+    'version: "2.4"',
+    "services:",
+  ];
+  for (const s of SERVICES) {
+    lines.push(
+      `  ${s}:`,
+      `    image: ${imageOf(s, version)}`,
+      "    restart: always",
+      "    environment:",
+      `      SERVICE: ${s}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Writes WORK/<dir>/docker-compose.yml for v1 and v2. The directory of the daemon's target
+ * is named after the app, since `edgevisor run` takes the app name from it.
+ */
+export async function writeReleases(): Promise<{ v1: string; v2: string }> {
+  const out = { v1: path.join(WORK, "v1"), v2: path.join(WORK, "v2") };
+  for (const v of ["v1", "v2"] as const) {
+    await mkdir(out[v], { recursive: true });
+    await writeFile(path.join(out[v], "docker-compose.yml"), composeText(v));
+  }
+  return out;
+}
+
+/** Base image, then one small layer per service and version (15 images for 10 services). */
+export async function buildImages(docker: Docker): Promise<void> {
+  await buildTestImage(docker, { tag: BASE_IMAGE });
+  const tags = new Set(SERVICES.flatMap((s) => [imageOf(s, "v1"), imageOf(s, "v2")]));
+  for (const tag of tags) {
+    const tar = pack();
+    tar.entry({ name: "Dockerfile" }, `FROM ${BASE_IMAGE}\nRUN echo '${tag}' > /version\n`);
+    tar.finalize();
+    const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
+      t: tag,
+      rm: true,
+      forcerm: true,
+    });
+    const output = await new Promise<unknown[]>((resolve, reject) =>
+      docker.modem.followProgress(stream, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+    const failed = output.find((o) => typeof o === "object" && o !== null && "error" in o);
+    if (failed) throw new Error(`building ${tag} failed: ${JSON.stringify(failed)}`);
+  }
+}
+
+/** Removes the containers, networks and volumes of one edgevisor app or compose project. */
+export async function cleanup(docker: Docker, label: string): Promise<void> {
+  const filters = { label: [label] };
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })),
+  );
+  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove();
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? [])
+    await docker.getVolume(v.Name).remove();
+}
+
+export const evLabel = (app: string) => `io.edgevisor.app=${app}`;
+export const composeLabel = (project: string) => `com.docker.compose.project=${project}`;
+
+/** Running containers of an app/project by service, with their image reference. */
+export async function running(docker: Docker, label: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const c of await docker.listContainers({ filters: { label: [label] } })) {
+    const service =
+      c.Labels["io.edgevisor.service"] ?? c.Labels["com.docker.compose.service"] ?? c.Id;
+    if (c.State === "running") out.set(service, c.Image);
+  }
+  return out;
+}
+
+/** Throws unless all ten services run the version's images. */
+export async function assertRunning(
+  docker: Docker,
+  label: string,
+  version: "v1" | "v2",
+): Promise<void> {
+  const seen = await running(docker, label);
+  const wrong = SERVICES.filter((s) => seen.get(s) !== imageOf(s, version));
+  if (wrong.length)
+    throw new Error(
+      `${label}: services not running ${version}: ${wrong.map((s) => `${s}=${seen.get(s) ?? "none"}`).join(", ")}`,
+    );
+}
+
+export async function resetDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+}
