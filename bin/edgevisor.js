@@ -12,13 +12,16 @@ if (major < 24) {
 const { heapFlags } = await import("../src/guards/agent-self.ts");
 const flags = heapFlags(process.execArgv, process.env);
 if (flags.length > 0 && typeof process.execve === "function" && process.argv[1]) {
-  process.execve(process.execPath, [
-    process.execPath,
-    ...process.execArgv,
-    ...flags,
-    process.argv[1],
-    ...process.argv.slice(2),
-  ]);
+  try {
+    // The environment must be passed: execve's default is an empty one.
+    process.execve(
+      process.execPath,
+      [process.execPath, ...process.execArgv, ...flags, process.argv[1], ...process.argv.slice(2)],
+      process.env,
+    );
+  } catch (e) {
+    console.error(`edgevisor: running without the heap cap (${e.message})`);
+  }
 }
 // main.ts runs itself only as the entry module (import.meta.main), so call it here.
 const { main } = await import("../src/cli/main.ts");

@@ -73,15 +73,27 @@ describe("agent self-protection", () => {
     );
   });
 
+  test("the launcher keeps the environment across its re-exec", () => {
+    const probe = `data:text/javascript,process.on("exit", () => process.stderr.write("ENV " + process.env.EV_LAUNCH_PROBE + "\\n"))`;
+    const r = spawnSync(
+      process.execPath,
+      ["--import", probe, `${root}bin/edgevisor.js`, "--version"],
+      { encoding: "utf8", env: { ...process.env, EV_LAUNCH_PROBE: "kept" } },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(
+      r.stderr.split("\n").filter((l) => l.startsWith("ENV ")),
+      ["ENV kept"],
+    );
+  });
+
   test("the launcher runs the CLI with the capped heap", () => {
     // --import runs in the final process too (execve keeps execArgv), and prints its limit.
     const probe = `data:text/javascript,import v8 from "node:v8"; process.on("exit", () => process.stderr.write("HEAP " + v8.getHeapStatistics().heap_size_limit + "\\n"))`;
     const r = spawnSync(
       process.execPath,
       ["--import", probe, `${root}bin/edgevisor.js`, "--version"],
-      {
-        encoding: "utf8",
-      },
+      { encoding: "utf8" },
     );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), "0.1.0");
