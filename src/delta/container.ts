@@ -3,15 +3,17 @@
 //   manifest.json.sha256     "sha256:<hex>\n" of manifest.json: catches corruption; only a
 //                            signature catches tampering
 //   manifest.sig             optional: {"alg":"ed25519","keyId":…,"sig":…}
-//   blobs/sha256/<hex>       every blob the manifest lists, once
+//   blobs/sha256/<hex>       the data blob (config and every layer's streams)
 // Reading is strict: anything else (other names, links, PAX headers, duplicates, missing
 // or extra blobs, a missing end-of-archive) is rejected, and every blob's size and sha256
 // are checked before anything is rebuilt.
 import { createHash, type KeyObject } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { once } from "node:events";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
+import { zstdDecompressSync } from "node:zlib";
 import { pack } from "tar-stream";
 import { EvError } from "../errors.ts";
 import {
@@ -20,6 +22,7 @@ import {
   DeltaManifestSchema,
   manifestBlobs,
   manifestProblem,
+  type Range,
 } from "./manifest.ts";
 import { checkSignature, type DeltaSignature, SignatureSchema } from "./signature.ts";
 import { readAt, walkTar } from "./tar-walk.ts";
@@ -201,7 +204,9 @@ export async function openDelta(
     const signedBy = checkSignature(manifestBytes, signature, options.trustedKeys ?? []);
     for (const digest of expected.keys())
       if (!blobs.has(digest)) throw invalid(`delta lacks blob ${digest} listed in its manifest`);
-    return { file, manifest, manifestBytes, signedBy, blobs };
+    const opened = { file, manifest, manifestBytes, signedBy, blobs };
+    await readConfig(opened);
+    return opened;
   } finally {
     await fh.close();
   }
@@ -246,10 +251,72 @@ async function hashRange(
   return `sha256:${h.digest("hex")}`;
 }
 
-/** Stream one verified blob's bytes from the delta file. */
-export function blobStream(delta: OpenedDelta, ref: BlobRef): AsyncIterable<Buffer> {
-  const at = delta.blobs.get(ref.digest);
-  if (!at) throw invalid(`delta lacks blob ${ref.digest}`);
-  if (at.size === 0) return (async function* () {})();
-  return createReadStream(delta.file, { start: at.offset, end: at.offset + at.size - 1 });
+/** Stream a range of the (verified) data blob from the delta file. */
+export function blobStream(delta: OpenedDelta, range: Range): AsyncIterable<Buffer> {
+  const at = delta.blobs.get(delta.manifest.data.digest);
+  if (!at) throw invalid("delta lacks its data blob");
+  if (range.size === 0) return (async function* () {})();
+  const start = at.offset + range.offset;
+  return createReadStream(delta.file, { start, end: start + range.size - 1 });
+}
+
+const MAX_CONFIG = 16 << 20;
+
+/** The target's config bytes, checked against the target id. */
+export async function readConfig(delta: OpenedDelta): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of blobStream(delta, delta.manifest.target.config)) parts.push(c);
+  let config: Buffer;
+  try {
+    config = zstdDecompressSync(Buffer.concat(parts), { maxOutputLength: MAX_CONFIG });
+  } catch (e) {
+    throw invalid(`the target config does not decompress: ${(e as Error).message}`);
+  }
+  if (sha256Of(config) !== delta.manifest.target.id)
+    throw new EvError(
+      "EV_DIGEST_MISMATCH",
+      `the target config hashes to ${sha256Of(config)}, not ${delta.manifest.target.id}`,
+      { hint: "the delta is corrupt or was tampered with" },
+    );
+  return config;
+}
+
+/** Builds the data blob: ranges appended back to back into one file. */
+export class DataBlobWriter {
+  private readonly out: WriteStream;
+  private readonly hash = createHash("sha256");
+  private size = 0;
+  readonly file: string;
+
+  constructor(file: string) {
+    this.file = file;
+    this.out = createWriteStream(file);
+  }
+
+  private async write(chunk: Buffer): Promise<void> {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    if (!this.out.write(chunk)) await once(this.out, "drain");
+  }
+
+  async addBytes(bytes: Buffer): Promise<Range> {
+    const offset = this.size;
+    await this.write(bytes);
+    return { offset, size: bytes.length };
+  }
+
+  async addFile(file: string): Promise<Range> {
+    const offset = this.size;
+    for await (const c of createReadStream(file)) await this.write(c as Buffer);
+    return { offset, size: this.size - offset };
+  }
+
+  async finish(): Promise<BlobSource> {
+    this.out.end();
+    await finished(this.out);
+    return {
+      file: this.file,
+      ref: { digest: `sha256:${this.hash.digest("hex")}`, size: this.size },
+    };
+  }
 }

@@ -11,6 +11,10 @@ const size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const BlobRefSchema = z.strictObject({ digest, size });
 export type BlobRef = z.infer<typeof BlobRefSchema>;
 
+/** A byte range of the data blob. */
+export const RangeSchema = z.strictObject({ offset: size, size });
+export type Range = z.infer<typeof RangeSchema>;
+
 export const DeltaLayerSchema = z.discriminatedUnion("source", [
   /** Shared with the base (same ChainID): not shipped; the engine already has it. */
   z.strictObject({ source: z.literal("base"), diffId: digest, size }),
@@ -19,8 +23,8 @@ export const DeltaLayerSchema = z.discriminatedUnion("source", [
     source: z.literal("delta"),
     diffId: digest,
     size,
-    ops: BlobRefSchema,
-    lit: BlobRefSchema,
+    ops: RangeSchema,
+    lit: RangeSchema,
   }),
 ]);
 export type DeltaLayer = z.infer<typeof DeltaLayerSchema>;
@@ -34,27 +38,29 @@ export const DeltaManifestSchema = z.strictObject({
     repoTags: z.array(z.string()),
   }),
   target: z.strictObject({
-    /** Image id: the digest of the config blob. */
+    /** Image id: the sha256 of the config bytes. */
     id: digest,
-    config: BlobRefSchema,
+    /** The config bytes, zstd-compressed, in the data blob. */
+    config: RangeSchema,
     diffIds: z.array(digest),
     repoTags: z.array(z.string()),
   }),
   layers: z.array(DeltaLayerSchema),
+  /** The one blob: config and every layer's op and literal streams, back to back. */
+  data: BlobRefSchema,
   created: z.string(),
 });
 export type DeltaManifest = z.infer<typeof DeltaManifestSchema>;
 
-/** Every blob the manifest references, config first. */
+/** Every blob the manifest references. */
 export function manifestBlobs(m: DeltaManifest): BlobRef[] {
-  const out: BlobRef[] = [m.target.config];
-  for (const l of m.layers) if (l.source === "delta") out.push(l.ops, l.lit);
-  return out;
+  return [m.data];
 }
 
 /** Consistency rules beyond the schema; returns the first violation. */
 export function manifestProblem(m: DeltaManifest): string | undefined {
-  if (m.target.config.digest !== m.target.id) return "target.config.digest differs from target.id";
+  const outside = (r: Range) => r.offset + r.size > m.data.size;
+  if (outside(m.target.config)) return "target.config lies outside the data blob";
   if (m.layers.length !== m.target.diffIds.length)
     return "layers and target.diffIds differ in length";
   let prefix = true;
@@ -63,7 +69,10 @@ export function manifestProblem(m: DeltaManifest): string | undefined {
     if (l.source === "base") {
       if (!prefix) return `layers[${i}] comes from the base after a shipped layer`;
       if (m.base.diffIds[i] !== l.diffId) return `layers[${i}] is not the base's layer ${i}`;
-    } else prefix = false;
+    } else {
+      prefix = false;
+      if (outside(l.ops) || outside(l.lit)) return `layers[${i}] lies outside the data blob`;
+    }
   }
   return undefined;
 }

@@ -2,11 +2,12 @@
 // to a work directory (the server side has disk; the device never runs this), the base's
 // final filesystem is indexed, and every target layer the base lacks is encoded.
 import type { KeyObject } from "node:crypto";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
-import { writeDelta, type BlobSource } from "../delta/container.ts";
+import { constants, zstdCompressSync } from "node:zlib";
+import { DataBlobWriter, writeDelta } from "../delta/container.ts";
 import { encodeLayerFile } from "../delta/layer-files.ts";
 import {
   DELTA_FORMAT,
@@ -105,10 +106,10 @@ export async function createDelta(
     if (sha256Digest(saved.config) !== target.id)
       throw new EvError("EV_DIGEST_MISMATCH", `target config does not hash to ${target.id}`);
     const layers: DeltaLayer[] = [];
-    const blobs: BlobSource[] = [];
-    const configFile = join(work, "target-config.json");
-    await writeFile(configFile, saved.config);
-    blobs.push({ ref: { digest: target.id, size: saved.config.length }, file: configFile });
+    const data = new DataBlobWriter(join(work, "data"));
+    const config = await data.addBytes(
+      zstdCompressSync(saved.config, { params: { [constants.ZSTD_c_compressionLevel]: 19 } }),
+    );
     const stats: LayerEncodeStats[] = [];
     let newLayerBytes = 0;
     if (shared < target.diffIds.length) {
@@ -139,28 +140,31 @@ export async function createDelta(
           enc = alt;
         }
       }
-      layers.push({ source: "delta", diffId, size, ops: enc.ops.ref, lit: enc.lit.ref });
-      blobs.push(enc.ops, enc.lit);
+      const ops = await data.addFile(enc.ops.file);
+      const lit = await data.addFile(enc.lit.file);
+      layers.push({ source: "delta", diffId, size, ops, lit });
       stats.push(enc.stats);
       newLayerBytes += size;
     }
+    const dataBlob = await data.finish();
     const manifest: DeltaManifest = {
       format: DELTA_FORMAT,
       version: DELTA_VERSION,
       base: { id: base.id, diffIds: base.diffIds, repoTags: base.repoTags },
       target: {
         id: target.id,
-        config: { digest: target.id, size: saved.config.length },
+        config,
         diffIds: target.diffIds,
         repoTags: options.tags ?? target.repoTags,
       },
       layers,
+      data: dataBlob.ref,
       created: new Date().toISOString(),
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest)}\n`);
     const signature = options.signKey ? signManifest(manifestBytes, options.signKey) : undefined;
     progress.phase("write delta");
-    const deltaBytes = await writeDelta(out, manifestBytes, signature, blobs, (n) =>
+    const deltaBytes = await writeDelta(out, manifestBytes, signature, [dataBlob], (n) =>
       progress.update(n),
     );
     return {

@@ -13,12 +13,12 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { pack } from "tar-stream";
-import { blobStream, type OpenedDelta } from "../delta/container.ts";
+import { blobStream, type OpenedDelta, readConfig } from "../delta/container.ts";
 import { basePathsOf, decodeLayerVerified } from "../delta/decode.ts";
 import type { DeltaLayer } from "../delta/manifest.ts";
 import { EvError } from "../errors.ts";
 import { BatchedBaseReader } from "./batched-reader.ts";
-import { hexOf, sha256Digest } from "./digest.ts";
+import { hexOf } from "./digest.ts";
 import type { ImageStore, Progress, RootfsReader } from "./types.ts";
 
 export interface RebuildOptions {
@@ -143,11 +143,7 @@ async function streamToEngine(
       })();
       await pipeline(Readable.from(checked), entry);
     }
-    const parts: Buffer[] = [];
-    for await (const c of blobStream(delta, m.target.config)) parts.push(c);
-    const config = Buffer.concat(parts);
-    if (sha256Digest(config) !== m.target.id)
-      throw new EvError("EV_DIGEST_MISMATCH", "the target config changed after it was verified");
+    const config = await readConfig(delta);
     const configName = `${hexOf(m.target.id)}.json`;
     tar.entry({ name: configName }, config);
     const manifest = [

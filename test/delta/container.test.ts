@@ -6,7 +6,13 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { pack } from "tar-stream";
 import { buffer } from "node:stream/consumers";
-import { looksLikeDelta, openDelta, writeDelta } from "../../src/delta/container.ts";
+import { zstdCompressSync } from "node:zlib";
+import {
+  DataBlobWriter,
+  looksLikeDelta,
+  openDelta,
+  writeDelta,
+} from "../../src/delta/container.ts";
 import { DELTA_FORMAT, DELTA_VERSION, type DeltaManifest } from "../../src/delta/manifest.ts";
 import {
   generateSigningKey,
@@ -29,8 +35,11 @@ async function makeDelta(
   const config = Buffer.from(
     JSON.stringify({ rootfs: { type: "layers", diff_ids: [digest(layer)] } }),
   );
-  const configFile = join(dir, "config.json");
-  await writeFile(configFile, config);
+  const data = new DataBlobWriter(join(dir, "data"));
+  const configRange = await data.addBytes(zstdCompressSync(config));
+  const ops = await data.addFile(enc.ops.file);
+  const lit = await data.addFile(enc.lit.file);
+  const dataBlob = await data.finish();
   const fake = `sha256:${"ab".repeat(32)}`;
   const manifest: DeltaManifest = {
     format: DELTA_FORMAT,
@@ -38,7 +47,7 @@ async function makeDelta(
     base: { id: fake, diffIds: [], repoTags: ["app:1"] },
     target: {
       id: digest(config),
-      config: { digest: digest(config), size: config.length },
+      config: configRange,
       diffIds: [digest(layer)],
       repoTags: ["app:2"],
     },
@@ -47,10 +56,11 @@ async function makeDelta(
         source: "delta",
         diffId: digest(layer),
         size: layer.length,
-        ops: enc.ops.ref,
-        lit: enc.lit.ref,
+        ops,
+        lit,
       },
     ],
+    data: dataBlob.ref,
     created: "2026-01-01T00:00:00Z",
   };
   const signedBytes = Buffer.from(JSON.stringify(manifest));
@@ -60,11 +70,7 @@ async function makeDelta(
   options.afterSigning?.(manifest);
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
   const file = join(dir, "delta.tar");
-  await writeDelta(createWriteStream(file), manifestBytes, signature, [
-    { ref: manifest.target.config, file: configFile },
-    enc.ops,
-    enc.lit,
-  ]);
+  await writeDelta(createWriteStream(file), manifestBytes, signature, [dataBlob]);
   return { file, bytes: await readFile(file), manifest };
 }
 
@@ -74,7 +80,7 @@ test("a well-formed delta opens, and is recognised as one", () =>
     assert.ok(await looksLikeDelta(file));
     const d = await openDelta(file);
     assert.deepEqual(d.manifest, manifest);
-    assert.equal(d.blobs.size, 3);
+    assert.equal(d.blobs.size, 1);
   }));
 
 test("a bit flip anywhere in the file is rejected, naming what failed", () =>
