@@ -22,6 +22,8 @@ export interface AgentHooks {
   progress: ProgressSink;
   onStep: ExecutorDeps["onStep"];
   faultPoint?: (where: string) => void;
+  supervisorFor?: ExecutorDeps["supervisorFor"];
+  fetchImage?: ExecutorDeps["fetchImage"];
 }
 
 export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
@@ -34,6 +36,8 @@ export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
     progress: hooks.progress,
     onStep: hooks.onStep,
     faultPoint: hooks.faultPoint ?? (() => {}),
+    ...(hooks.supervisorFor ? { supervisorFor: hooks.supervisorFor } : {}),
+    ...(hooks.fetchImage ? { fetchImage: hooks.fetchImage } : {}),
     recordInFlight: (step) =>
       store
         .update((s) => {

@@ -26,6 +26,10 @@ export function containerPlan(req: CreateContainerRequest): ContainerPlan {
     aliases: [...new Set([s.name, ...cfg.aliases])],
     ipv4Address: cfg.ipv4Address,
   }));
+  // Services that use the local API also join the agent's supervisor network.
+  if (req.supervisor?.network && s.networkMode === undefined) {
+    networks.push({ name: req.supervisor.network, aliases: [], ipv4Address: undefined });
+  }
   const [first, ...rest] = s.networkMode === undefined ? networks : [];
 
   const options: ContainerCreateOptions = {
@@ -33,7 +37,9 @@ export function containerPlan(req: CreateContainerRequest): ContainerPlan {
     Image: s.image,
     Cmd: s.command,
     Entrypoint: s.entrypoint,
-    Env: Object.entries({ ...balenaEnv(app, s), ...s.environment }).map(([k, v]) => `${k}=${v}`),
+    Env: Object.entries({ ...balenaEnv(app, s), ...s.environment, ...req.supervisor?.env }).map(
+      ([k, v]) => `${k}=${v}`,
+    ),
     Labels: {
       ...s.labels,
       ...managedLabels(app),

@@ -177,6 +177,14 @@ export class DockerEngine implements ContainerEngine {
       });
   }
 
+  async networkGateway(name: string): Promise<string | undefined> {
+    const info = await this.call(`inspect network ${name}`, () =>
+      this.docker.getNetwork(name).inspect(),
+    );
+    const configs = (info.IPAM?.Config ?? []) as { Gateway?: string }[];
+    return configs.map((c) => c.Gateway).find((g) => g && !g.includes(":"));
+  }
+
   async createVolume(app: string, v: VolumeSpec): Promise<void> {
     const name = volumeName(app, v.name);
     await this.call(`create volume ${name}`, () =>

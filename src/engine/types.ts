@@ -70,6 +70,8 @@ export interface CreateContainerRequest {
   lockDir: string;
   /** Resolved container id for network_mode: service:X. */
   netnsContainerId?: string;
+  /** For services that use the local API: the network to join and the variables to set. */
+  supervisor?: { network: string | undefined; env: Record<string, string> };
 }
 
 export interface EngineEvent {
@@ -98,6 +100,8 @@ export interface ContainerEngine {
   removeImage(ref: string): Promise<void>;
   createNetwork(app: string, network: NetworkSpec): Promise<void>;
   removeNetwork(name: string): Promise<void>;
+  /** The IPv4 gateway of a network (the host's address on it), if it has one. */
+  networkGateway(name: string): Promise<string | undefined>;
   createVolume(app: string, volume: VolumeSpec): Promise<void>;
   /** Only ever called on explicit request (purge, cleanup-volumes): volumes hold user data. */
   removeVolume(name: string): Promise<void>;

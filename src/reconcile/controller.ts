@@ -25,14 +25,12 @@ export interface ControllerDeps {
   daemon: Daemon;
   agentVersion: string;
   power?: PowerControl;
-  now?: () => number;
+  /** The health monitor's facts (loop alive, engine answered); default: never healthy. */
+  health?: () => DeviceSnapshot["health"];
 }
 
 export class AgentController implements DeviceController {
   private readonly deps: ControllerDeps;
-  loopAliveAt = 0;
-  engineOkAt = 0;
-  engineOk = false;
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
@@ -53,11 +51,7 @@ export class AgentController implements DeviceController {
       status,
       target: state.target?.release,
       current: state.current?.release,
-      health: {
-        loopAliveAt: this.loopAliveAt,
-        engineOkAt: this.engineOkAt,
-        engineOk: this.engineOk,
-      },
+      health: this.deps.health?.() ?? { loopAliveAt: 0, engineOkAt: 0, engineOk: false },
       stoppedServices: [...daemon.stopped],
       unusedVolumes: status.unusedVolumes,
     };
@@ -135,7 +129,12 @@ export class AgentController implements DeviceController {
       case "cleanupVolumes": {
         const unused = this.snapshot().unusedVolumes;
         daemon.enqueue(async () => {
-          for (const v of unused) await daemon.agent.engine.removeVolume(v);
+          for (const v of unused) {
+            // A volume an old container still mounts (an update in progress) stays for now.
+            await daemon.agent.engine.removeVolume(v).catch((e: unknown) => {
+              if (!(e instanceof EvError && /in use/.test(e.message))) throw e;
+            });
+          }
         }, "volume cleanup requested");
         return { message: unused.length ? `removing ${unused.join(", ")}` : "no unused volumes" };
       }

@@ -39,6 +39,7 @@ export class Daemon {
   private pending = true;
   private current: AbortController | undefined;
   private targetKey: string | undefined;
+  private loadedDigest: string | undefined;
   /** Consecutive passes that failed, for the retry backoff (1 s … 5 min). */
   private failures = 0;
   private recheckAt: number | undefined;
@@ -178,26 +179,38 @@ export class Daemon {
   private async readTarget(): Promise<void> {
     const { agent, opts } = this;
     const state = agent.store.get();
-    let text: string;
+    let digest: string;
     try {
-      text = await readFile(opts.targetFile, "utf8");
+      digest = await this.fileDigest();
     } catch (e) {
       if (!state.target) opts.log(`target ${opts.targetFile} unreadable: ${(e as Error).message}`);
       return;
     }
-    const digest = createHash("sha256").update(text).digest("hex");
     if (state.target?.source === "api" && state.targetFileDigest === digest) return;
+    // Parse (and hash build contexts) only when the file or its .env changed since last time.
+    if (digest === this.loadedDigest && state.target?.source !== "api") return;
     try {
       const release = await opts.loadTarget(opts.targetFile);
+      this.loadedDigest = digest;
       const key = canonicalJson(release);
       if (key === this.targetKey && state.target?.source !== "api") return;
       this.targetKey = key;
       await this.setTarget(release, path.resolve(opts.targetFile), false);
     } catch (e) {
+      this.loadedDigest = digest; // report a bad file once, not at every resync
       opts.log(
         `target ${opts.targetFile} rejected, keeping the running release: ${toEvError(e).format()}`,
       );
     }
+  }
+
+  /** Digest of the target file and the .env beside it. */
+  private async fileDigest(): Promise<string> {
+    const h = createHash("sha256").update(await readFile(this.opts.targetFile));
+    const env = await readFile(path.join(path.dirname(this.opts.targetFile), ".env")).catch(() =>
+      Buffer.alloc(0),
+    );
+    return h.update(env).digest("hex");
   }
 
   /** Make `release` the target (from the file, or from the API with source "api"). */
@@ -205,9 +218,7 @@ export class Daemon {
     const { agent, opts } = this;
     let digest: string | undefined;
     if (source === "api") {
-      digest = await readFile(opts.targetFile)
-        .then((b) => createHash("sha256").update(b).digest("hex"))
-        .catch(() => undefined);
+      digest = await this.fileDigest().catch(() => undefined);
     }
     const changed = agent.store.get().target?.release.releaseId !== release.releaseId;
     if (changed) {

@@ -4,7 +4,7 @@
 // that do not depend on each other; every other step runs alone, and a newer target (the
 // abort signal) stops the pass between batches.
 import { EvError } from "../errors.ts";
-import type { ContainerEngine, ProgressSink } from "../engine/types.ts";
+import type { ContainerEngine, CreateContainerRequest, ProgressSink } from "../engine/types.ts";
 import type { Release, ServiceSpec } from "../release/types.ts";
 import type { LockDirs } from "./locks.ts";
 import { parallelBatch } from "./parallel.ts";
@@ -27,6 +27,8 @@ export interface ExecutorDeps {
   }) => void;
   /** How a missing image is fetched; the default pulls or builds. Deltas plug in here. */
   fetchImage?: (service: ServiceSpec, progress: ProgressSink, signal: AbortSignal) => Promise<void>;
+  /** The local API's network and variables for services that use it (undefined: none). */
+  supervisorFor?: (service: ServiceSpec) => CreateContainerRequest["supervisor"];
 }
 
 export interface PassContext {
@@ -119,6 +121,7 @@ export class Executor {
           configHash: s.configHash,
           lockDir,
           ...(s.netnsContainerId ? { netnsContainerId: s.netnsContainerId } : {}),
+          supervisor: this.deps.supervisorFor?.(s.service),
         });
       },
       startContainer: async (s, ctx) => {
@@ -128,6 +131,7 @@ export class Executor {
           service: s.service,
           configHash: "",
           lockDir: locks.dir(ctx.release.app, s.service.name),
+          supervisor: this.deps.supervisorFor?.(s.service),
         });
       },
       stopContainer: async (s, ctx) => {

@@ -2,7 +2,7 @@
 // and /tmp/resin; while updates.lock (or the legacy resin-updates.lock) exists there, the
 // agent neither stops nor replaces the service. The agent takes the same lock itself while
 // it stops a service, and marks its own lock files so a restarted agent can clean them.
-import { mkdir, open, readFile, readdir, rm, stat } from "node:fs/promises";
+import { link, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { EvError } from "../errors.ts";
 import type { ServiceLocks } from "./planner.ts";
@@ -33,7 +33,7 @@ export class LockDirs {
     for (const service of services) {
       const dir = this.dir(app, service);
       out[service] = {
-        locked: await anyExists(dir, LOCK_FILES),
+        locked: await heldByApp(dir),
         handoverComplete: await anyExists(dir, HANDOVER_FILES),
       };
     }
@@ -45,15 +45,18 @@ export class LockDirs {
     const dir = await this.ensure(app, service);
     if (await anyExists(dir, LOCK_FILES.slice(1))) throw locked(service);
     const file = path.join(dir, LOCK_FILES[0]!);
-    let fh;
+    // Create the lock with its mark in one step (link fails if the lock exists), so a reader
+    // never sees an agent lock without the mark.
+    const tmp = path.join(dir, `.agent-lock.${process.pid}`);
+    await writeFile(tmp, `${AGENT_MARK} pid=${process.pid}\n`, { mode: 0o644 });
     try {
-      fh = await open(file, "wx", 0o644);
+      await link(tmp, file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST") throw locked(service);
       throw e;
+    } finally {
+      await rm(tmp, { force: true });
     }
-    await fh.writeFile(`${AGENT_MARK} pid=${process.pid}\n`);
-    await fh.close();
     return async () => {
       if (await isAgentLock(file)) await rm(file, { force: true });
     };
@@ -96,6 +99,13 @@ async function anyExists(dir: string, names: string[]): Promise<boolean> {
     }
   }
   return false;
+}
+
+/** A lock file exists that is not the agent's own (held only while it stops the service). */
+async function heldByApp(dir: string): Promise<boolean> {
+  if (await anyExists(dir, LOCK_FILES.slice(1))) return true;
+  const file = path.join(dir, LOCK_FILES[0]!);
+  return (await anyExists(dir, LOCK_FILES.slice(0, 1))) && !(await isAgentLock(file));
 }
 
 async function isAgentLock(file: string): Promise<boolean> {

@@ -99,7 +99,14 @@ test("API requests act on the release through the loop", async () => {
 
     // cleanup-volumes: only what the target no longer uses, only when asked
     await d.setTarget(compose(false));
-    await d.until("volume unused", () => ctl.snapshot().unusedVolumes.length === 1);
+    await d.until("v2 applied, volume unused", () => {
+      const snap = ctl.snapshot();
+      return (
+        snap.status.overall === "applied" &&
+        snap.status.pendingSteps === 0 &&
+        snap.unusedVolumes.length === 1
+      );
+    });
     assert.deepEqual(ctl.snapshot().unusedVolumes, [`${app}_data`]);
     await ctl.request({ kind: "cleanupVolumes" });
     await d.until("volume removed", async () =>

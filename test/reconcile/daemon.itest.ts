@@ -69,7 +69,18 @@ before(async () => {
   await setTarget(compose("v1"));
   daemon = spawn(
     process.execPath,
-    [path.join(root, "src/cli/main.ts"), "run", "--target", target, "--app", app, "--resync", "5"],
+    [
+      path.join(root, "src/cli/main.ts"),
+      "run",
+      "--target",
+      target,
+      "--app",
+      app,
+      "--resync",
+      "5",
+      "--api-port",
+      "0",
+    ],
     {
       env: {
         ...process.env,

@@ -1,0 +1,159 @@
+// `edgevisor run` fully wired: the local API on loopback and on the supervisor network,
+// services using it find it through the injected BALENA_SUPERVISOR_* variables.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { ApiKeys } from "../src/api/api-keys.ts";
+import { LABEL } from "../src/engine/labels.ts";
+import { execIn } from "./support/agent.ts";
+import { engineHost, testDocker, uniqueName } from "./support/engine.ts";
+import { useBaseImage } from "./support/images.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const docker = testDocker();
+const base = useBaseImage("ev-run-base");
+const app = uniqueName("ev-run");
+let dir: string;
+let daemon: ChildProcess;
+let log = "";
+
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined && v !== false) return v;
+    await sleep(200);
+  }
+  assert.fail(`timed out waiting for: ${what}\n--- daemon log ---\n${log}`);
+}
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "ev-run-"));
+  // The client asks the API for the device name, as balena apps do, and keeps the answer.
+  const client = `wget -q -O /tmp/name \\"$$BALENA_SUPERVISOR_ADDRESS/v2/device/name?apikey=$$BALENA_SUPERVISOR_API_KEY\\"; trap 'exit 0' TERM; while true; do sleep 1; done`;
+  await writeFile(
+    path.join(dir, "docker-compose.yml"),
+    `services:
+  client:
+    image: ${base}
+    command: ["sh", "-c", "${client}"]
+    labels:
+      io.balena.features.supervisor-api: "1"
+  other:
+    image: ${base}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+`,
+  );
+  daemon = spawn(
+    process.execPath,
+    [
+      path.join(root, "src/cli/main.ts"),
+      "run",
+      "--target",
+      path.join(dir, "docker-compose.yml"),
+      "--app",
+      app,
+      "--api-port",
+      "0",
+      "--test-window",
+      "0",
+    ],
+    {
+      env: {
+        ...process.env,
+        DOCKER_HOST: engineHost(),
+        EDGEVISOR_STATE_DIR: path.join(dir, "state"),
+        EDGEVISOR_LOCK_DIR: path.join(dir, "locks"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  daemon.stdout!.on("data", (b: Buffer) => (log += b));
+  daemon.stderr!.on("data", (b: Buffer) => (log += b));
+});
+
+after(async () => {
+  if (daemon.exitCode === null) daemon.kill("SIGKILL");
+  for (const c of await docker.listContainers({
+    all: true,
+    filters: { label: [`${LABEL.app}=${app}`] },
+  })) {
+    await docker.getContainer(c.Id).remove({ force: true });
+  }
+  for (const n of await docker.listNetworks({ filters: { label: [`${LABEL.app}=${app}`] } }))
+    await docker.getNetwork(n.Id).remove();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("the daemon serves the local API, and a labelled service reaches it with its injected key", async () => {
+  const port = await until(
+    "the API address in the log",
+    async () => /local API on 127\.0\.0\.1:(\d+)/.exec(log)?.[1],
+  );
+  const url = `http://127.0.0.1:${port}`;
+  assert.equal(await (await fetch(`${url}/ping`)).text(), "OK");
+  await until(
+    "healthy",
+    async () => (await fetch(`${url}/v1/healthy`)).status === 200 || undefined,
+  );
+
+  // The labelled service got the variables and reached the API through the supervisor network.
+  const name = await until("the client's answer", async () => {
+    const out = await execIn(docker, app, "client", ["cat", "/tmp/name"]);
+    return out.trim() || undefined;
+  });
+  assert.equal(JSON.parse(name).status, "success");
+  const env = await execIn(docker, app, "client", ["sh", "-c", "echo $BALENA_SUPERVISOR_ADDRESS"]);
+  assert.match(env.trim(), /^http:\/\/\d+\.\d+\.\d+\.\d+:\d+$/);
+  assert.doesNotMatch(
+    env,
+    /127\.0\.0\.1/,
+    "a bridged service uses the gateway, not its own loopback",
+  );
+  assert.equal(
+    (
+      await execIn(docker, app, "other", ["sh", "-c", "echo ${BALENA_SUPERVISOR_API_KEY:-none}"])
+    ).trim(),
+    "none",
+  );
+
+  // Mutating calls need a key; with the global key, a service restart goes through the loop.
+  const key = (await ApiKeys.open(path.join(dir, "state"))).globalKey;
+  const restart = (auth?: string) =>
+    fetch(`${url}/v2/applications/1/restart-service`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+      },
+      body: JSON.stringify({ serviceName: "other" }),
+    });
+  assert.equal((await restart()).status, 401);
+  const [other] = await docker.listContainers({
+    filters: { label: [`${LABEL.app}=${app}`, `${LABEL.service}=other`] },
+  });
+  const startedBefore = (await docker.getContainer(other!.Id).inspect()).State.StartedAt;
+  assert.equal((await restart(key)).status, 200);
+  await until(
+    "other restarted",
+    async () => (await docker.getContainer(other!.Id).inspect()).State.StartedAt !== startedBefore,
+  );
+
+  const status = (await (
+    await fetch(`${url}/v2/state/status`, { headers: { authorization: `Bearer ${key}` } })
+  ).json()) as { status: string };
+  assert.equal(status.status, "success");
+
+  daemon.kill("SIGTERM");
+  assert.equal(await new Promise((resolve) => daemon.once("exit", resolve)), 0, log);
+  await assert.rejects(fetch(`${url}/ping`), "the API is closed with the agent");
+});
