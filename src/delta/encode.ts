@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import zlib from "node:zlib";
 import { encodeVarint } from "./byte-reader.ts";
+import { Chunker, MIN_FINGERPRINT_SIZE } from "./fingerprint.ts";
 import { MARGIN, OP_COPY, OP_END, OP_LIT, OP_PATCH, PATCH_WINDOW_LOG_MAX, SEGMENT } from "./ops.ts";
 import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
 import type { Sink } from "./sink.ts";
@@ -59,10 +60,19 @@ export function pathBytes(p: string): Buffer {
   return Buffer.concat([encodeVarint(b.length), b]);
 }
 
-async function hashRange(fh: FileHandle, start: number, size: number): Promise<string> {
+/** sha256 of a range, and its chunk fingerprints when `chunker` is given. */
+async function hashRange(
+  fh: FileHandle,
+  start: number,
+  size: number,
+  chunker?: Chunker,
+): Promise<string> {
   const h = createHash("sha256");
-  for (let pos = start; pos < start + size; pos += READ_CHUNK)
-    h.update(await readAt(fh, pos, Math.min(READ_CHUNK, start + size - pos)));
+  for (let pos = start; pos < start + size; pos += READ_CHUNK) {
+    const piece = await readAt(fh, pos, Math.min(READ_CHUNK, start + size - pos));
+    h.update(piece);
+    chunker?.update(piece);
+  }
   return h.digest("hex");
 }
 
@@ -141,7 +151,9 @@ export class LayerEncoder {
   }
 
   private async file(path: string, start: number, size: number): Promise<void> {
-    const sha = await hashRange(this.fh, start, size);
+    const chunker =
+      this.base.resembling && size >= MIN_FINGERPRINT_SIZE ? new Chunker() : undefined;
+    const sha = await hashRange(this.fh, start, size, chunker);
     const same = this.base.byPath(path);
     const copy = same && same.sha256 === sha ? same : this.base.bySha256(sha);
     if (copy && copy.size === size) {
@@ -153,7 +165,10 @@ export class LayerEncoder {
       this.stats.files.copied++;
       return;
     }
-    const similar = same && same.size > 0 ? same : this.base.similar(path);
+    const similar =
+      same && same.size > 0
+        ? same
+        : (this.base.similar(path) ?? (chunker && this.base.resembling?.(chunker.finish())));
     if (similar && similar.size > 0) {
       await this.flushLiteral();
       await this.patch(similar, start, size);

@@ -15,6 +15,8 @@ export interface BaseCatalog {
   bySha256(sha256: string): BaseFile | undefined;
   /** A file whose path differs only in version-like digits (libssl.so.3.0.2 → .3.0.8). */
   similar(path: string): BaseFile | undefined;
+  /** The file sharing the most content chunks (fingerprint.ts) with a new file, if any. */
+  resembling?(fingerprints: readonly number[]): BaseFile | undefined;
   read(file: BaseFile, start: number, end: number): Promise<Buffer>;
 }
 

@@ -5,12 +5,14 @@
 import { createHash } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
 import { posix } from "node:path";
+import { Chunker, MIN_FINGERPRINT_SIZE } from "../delta/fingerprint.ts";
 import { readAt, walkTar } from "../delta/tar-walk.ts";
 import type { BaseCatalog, BaseFile } from "../delta/types.ts";
 
 interface IndexedFile extends BaseFile {
   layer: number;
   offset: number;
+  fingerprints?: number[];
 }
 
 const WHITEOUT = ".wh.";
@@ -25,6 +27,8 @@ export class RootfsIndex implements BaseCatalog {
   private readonly files = new Map<string, IndexedFile>();
   private readonly shas = new Map<string, IndexedFile>();
   private readonly similarPaths = new Map<string, IndexedFile>();
+  /** Chunk fingerprint → a file holding that chunk. */
+  private readonly chunks = new Map<number, IndexedFile>();
   private readonly handles: FileHandle[] = [];
   /** Every directory that has (or had) an indexed file below it. */
   private readonly dirs = new Set<string>();
@@ -55,6 +59,8 @@ export class RootfsIndex implements BaseCatalog {
       const key = similarKey(f.path);
       const prev = index.similarPaths.get(key);
       if (!prev || prev.size < f.size) index.similarPaths.set(key, f);
+      for (const fp of f.fingerprints ?? []) if (!index.chunks.has(fp)) index.chunks.set(fp, f);
+      delete f.fingerprints;
     }
     return index;
   }
@@ -94,14 +100,19 @@ export class RootfsIndex implements BaseCatalog {
       replaced.push(e.path);
       if (e.type === "0") {
         const h = createHash("sha256");
-        for (let pos = 0; pos < e.size; pos += CHUNK)
-          h.update(await readAt(fh, e.contentStart + pos, Math.min(CHUNK, e.size - pos)));
+        const chunker = e.size >= MIN_FINGERPRINT_SIZE ? new Chunker() : undefined;
+        for (let pos = 0; pos < e.size; pos += CHUNK) {
+          const piece = await readAt(fh, e.contentStart + pos, Math.min(CHUNK, e.size - pos));
+          h.update(piece);
+          chunker?.update(piece);
+        }
         added.push({
           path: e.path,
           size: e.size,
           sha256: h.digest("hex"),
           layer,
           offset: e.contentStart,
+          ...(chunker ? { fingerprints: chunker.finish() } : {}),
         });
       } else if (e.type === "1") {
         links.push({ path: e.path, target: e.linkname.replace(/^\/+/, "").replace(/^\.\//, "") });
@@ -133,6 +144,23 @@ export class RootfsIndex implements BaseCatalog {
 
   similar(path: string): BaseFile | undefined {
     return this.similarPaths.get(similarKey(path));
+  }
+
+  resembling(fingerprints: readonly number[]): BaseFile | undefined {
+    const votes = new Map<IndexedFile, number>();
+    let best: IndexedFile | undefined;
+    let bestVotes = 0;
+    for (const fp of fingerprints) {
+      const f = this.chunks.get(fp);
+      if (!f || this.files.get(f.path) !== f) continue;
+      const v = (votes.get(f) ?? 0) + 1;
+      votes.set(f, v);
+      if (v > bestVotes) {
+        best = f;
+        bestVotes = v;
+      }
+    }
+    return best;
   }
 
   async read(file: BaseFile, start: number, end: number): Promise<Buffer> {
