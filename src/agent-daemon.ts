@@ -8,10 +8,15 @@ import type { AgentConfig } from "./config.ts";
 import { networkName } from "./engine/names.ts";
 import type { HealthConfig } from "./health/config.ts";
 import { healthParts, startHealth } from "./health/start.ts";
-import { AgentController, type PowerControl } from "./reconcile/controller.ts";
+import { AgentController } from "./reconcile/controller.ts";
+import { protectAgentFromOom } from "./guards/agent-self.ts";
+import type { ClockAssessment } from "./guards/clock-guard.ts";
+import { describeOoms } from "./guards/memory-guard.ts";
+import { GuardedPower, type PowerCommands } from "./guards/power.ts";
 import { Daemon } from "./reconcile/daemon.ts";
 import type { Release } from "./release/types.ts";
 import { waitForEngine } from "./engine/wait.ts";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** The agent's own network, which services using the local API join. */
 export const SUPERVISOR_APP = "edgevisor-agent";
@@ -26,7 +31,7 @@ export interface AgentDaemonOptions {
   testWindowMs: number;
   apiPort: number;
   agentVersion: string;
-  power?: PowerControl;
+  power: PowerCommands;
   hooks: Pick<AgentHooks, "progress" | "onStep">;
   log: (line: string) => void;
   signal: AbortSignal;
@@ -47,6 +52,7 @@ export async function runAgentDaemon(o: AgentDaemonOptions): Promise<void> {
   // A long pull or build is the loop at work: every step and progress event counts as alive.
   const tick = () => parts.monitor.loopTick(Date.now());
   const agent = createAgent(o.config, {
+    log: o.log,
     progress: (p) => {
       tick();
       o.hooks.progress(p);
@@ -74,6 +80,10 @@ export async function runAgentDaemon(o: AgentDaemonOptions): Promise<void> {
     pid: process.pid,
   });
 
+  const self = await protectAgentFromOom();
+  o.log(`agent memory protection: ${JSON.stringify(self)}`);
+  const clock = watchClock(agent.guards.clock, o.log, o.signal);
+
   // The engine may come up after the agent (boot order); no watchdog timeout meanwhile.
   await waitForEngine(agent.engine, o.log, o.signal);
   await agent.engine.createNetwork(SUPERVISOR_APP, {
@@ -93,6 +103,10 @@ export async function runAgentDaemon(o: AgentDaemonOptions): Promise<void> {
     resyncMs: o.resyncMs,
     testWindowMs: o.testWindowMs,
     signal: o.signal,
+    onEngineEvent: (e) => {
+      const oom = agent.guards.ooms.onEvent(e, Date.now());
+      if (oom) o.log(`service ${oom.service} was killed for lack of memory (OOM)`);
+    },
     onLoopTick: (now) => {
       parts.monitor.loopTick(now);
       parts.monitor.markInitialised(now);
@@ -102,8 +116,16 @@ export async function runAgentDaemon(o: AgentDaemonOptions): Promise<void> {
   const controller = new AgentController({
     daemon,
     agentVersion: o.agentVersion,
-    ...(o.power ? { power: o.power } : {}),
+    power: new GuardedPower({ guard: agent.guards.reboot, commands: o.power, log: o.log }),
     health: () => parts.monitor.facts(),
+    alerts: () => {
+      const out: string[] = [];
+      const ooms = agent.guards.ooms.report(Date.now());
+      if (ooms.total) out.push(`OOM kills in the last 24 h: ${describeOoms(ooms)}`);
+      const c = clock.latest();
+      if (c && c.status !== "ok") out.push(`clock: ${c.message}`);
+      return out;
+    },
   });
   const api = createApiServer({ controller, keys, log: o.log });
   // Loopback first: with port 0 (tests) the gateway then listens on the same port.
@@ -116,7 +138,26 @@ export async function runAgentDaemon(o: AgentDaemonOptions): Promise<void> {
   } finally {
     await api.close();
     await health.stopped;
+    await clock.stopped;
   }
 }
 
 export { DEFAULT_API_PORT };
+
+/** Assess the clock at start and every 10 minutes; log when its status changes. */
+function watchClock(
+  monitor: { assess(signal?: AbortSignal): Promise<ClockAssessment> },
+  log: (line: string) => void,
+  signal: AbortSignal,
+): { latest(): ClockAssessment | undefined; stopped: Promise<void> } {
+  let latest: ClockAssessment | undefined;
+  const stopped = (async () => {
+    while (!signal.aborted) {
+      const a = await monitor.assess(signal).catch(() => undefined);
+      if (a && a.status !== latest?.status) log(`clock: ${a.message}`);
+      if (a) latest = a;
+      await sleep(600_000, undefined, { signal }).catch(() => {});
+    }
+  })();
+  return { latest: () => latest, stopped };
+}

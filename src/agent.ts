@@ -8,9 +8,11 @@ import { Executor, type ExecutorDeps } from "./reconcile/executor.ts";
 import { LockDirs } from "./reconcile/locks.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { AgentStateStore } from "./state/agent-state.ts";
+import { createGuards, engineFetch, guardedFetch, type Guards } from "./guards/wiring.ts";
 
 export interface Agent {
   config: AgentConfig;
+  guards: Guards;
   engine: ContainerEngine;
   locks: LockDirs;
   store: AgentStateStore;
@@ -24,20 +26,40 @@ export interface AgentHooks {
   faultPoint?: (where: string) => void;
   supervisorFor?: ExecutorDeps["supervisorFor"];
   fetchImage?: ExecutorDeps["fetchImage"];
+  log?: (line: string) => void;
 }
 
 export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
   const engine = new DockerEngine(new Docker({ socketPath: socketPathOf(config.dockerHost) }));
   const locks = new LockDirs(config.lockDir);
   const store = new AgentStateStore(config.stateDir);
+  const log = hooks.log ?? (() => {});
+  const guards = createGuards(config, engine, log);
+  const faultPoint = hooks.faultPoint ?? (() => {});
+  const fetch = engineFetch(engine);
+  // Every fetch first gets its disk space (removing images no release needs), keeping the
+  // target's and the rollback release's images.
+  const fetchImage =
+    hooks.fetchImage ??
+    guardedFetch(
+      guards.disk,
+      () => {
+        const s = store.get();
+        return { target: s.target!.release, ...(s.current ? { rollback: s.current.release } : {}) };
+      },
+      (service, progress, signal) => {
+        if (!service.build) faultPoint(`during pull ${service.image}`);
+        return fetch(service, progress, signal);
+      },
+    );
   const executor = new Executor({
     engine,
     locks,
     progress: hooks.progress,
     onStep: hooks.onStep,
-    faultPoint: hooks.faultPoint ?? (() => {}),
+    faultPoint,
+    fetchImage,
     ...(hooks.supervisorFor ? { supervisorFor: hooks.supervisorFor } : {}),
-    ...(hooks.fetchImage ? { fetchImage: hooks.fetchImage } : {}),
     recordInFlight: (step) =>
       store
         .update((s) => {
@@ -48,7 +70,7 @@ export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
         .then(() => undefined),
   });
   const reconciler = new Reconciler({ engine, locks, executor });
-  return { config, engine, locks, store, executor, reconciler };
+  return { config, guards, engine, locks, store, executor, reconciler };
 }
 
 /**

@@ -2,7 +2,7 @@
 // services using it find it through the injected BALENA_SUPERVISOR_* variables.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -66,6 +66,8 @@ before(async () => {
       "0",
       "--test-window",
       "0",
+      "--reboot-command",
+      `echo reboot >> ${path.join(dir, "power.log")}`,
     ],
     {
       env: {
@@ -152,6 +154,29 @@ test("the daemon serves the local API, and a labelled service reaches it with it
     await fetch(`${url}/v2/state/status`, { headers: { authorization: `Bearer ${key}` } })
   ).json()) as { status: string };
   assert.equal(status.status, "success");
+
+  // Reboot storm: the guard accepts 3 an hour and refuses the rest, force or not.
+  const reboot = (force: boolean) =>
+    fetch(`${url}/v1/reboot`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ force }),
+    });
+  const codes = [];
+  for (let i = 0; i < 5; i++) codes.push((await reboot(i === 4)).status);
+  assert.deepEqual(
+    codes.slice(0, 3).every((c) => c >= 200 && c < 300),
+    true,
+    String(codes),
+  );
+  assert.deepEqual(codes.slice(3), [429, 429]);
+  const refused = await reboot(true);
+  assert.match(await refused.text(), /reboot/i);
+  const ran = await until("the reboot command ran three times", async () => {
+    const text = await readFile(path.join(dir, "power.log"), "utf8");
+    return text.split("\n").filter(Boolean).length === 3 ? text : undefined;
+  });
+  assert.equal(ran, "reboot\nreboot\nreboot\n");
 
   daemon.kill("SIGTERM");
   assert.equal(await new Promise((resolve) => daemon.once("exit", resolve)), 0, log);

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { DEFAULT_API_PORT, runAgentDaemon } from "../agent-daemon.ts";
 import { addConfigOptions, resolveConfig } from "../config.ts";
 import { addHealthOptions, resolveHealthConfig } from "../health/config.ts";
+import { DEFAULT_POWER_COMMANDS } from "../guards/power.ts";
 import { loadTargetRelease } from "./load-target.ts";
 import { createStepView } from "./step-view.ts";
 
@@ -22,6 +23,16 @@ export function registerRun(program: Command): void {
       "--api-port <port>",
       "port of the local (balena-compatible) API",
       String(DEFAULT_API_PORT),
+    )
+    .option(
+      "--reboot-command <cmd>",
+      "how this device reboots (after the reboot-loop guard)",
+      DEFAULT_POWER_COMMANDS.reboot,
+    )
+    .option(
+      "--shutdown-command <cmd>",
+      "how this device shuts down",
+      DEFAULT_POWER_COMMANDS.shutdown,
     )
     .option("--json", "NDJSON log lines");
   addHealthOptions(addConfigOptions(cmd)).action(async (opts: Record<string, unknown>) => {
@@ -50,6 +61,7 @@ export function registerRun(program: Command): void {
       testWindowMs: Number(opts.testWindow) * 1000,
       apiPort: Number(opts.apiPort),
       agentVersion: "0.1.0",
+      power: { reboot: opts.rebootCommand as string, shutdown: opts.shutdownCommand as string },
       hooks: { progress: (p) => view.progress(p), onStep: (e) => view.step(e) },
       log: (l) => view.info(l),
       signal: ac.signal,

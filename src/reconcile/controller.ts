@@ -27,6 +27,8 @@ export interface ControllerDeps {
   power?: PowerControl;
   /** The health monitor's facts (loop alive, engine answered); default: never healthy. */
   health?: () => DeviceSnapshot["health"];
+  /** Runtime guards' findings for status (OOM kills seen, clock). */
+  alerts?: () => string[];
 }
 
 export class AgentController implements DeviceController {
@@ -40,7 +42,7 @@ export class AgentController implements DeviceController {
     const { daemon } = this.deps;
     const state = daemon.agent.store.get();
     const last = daemon.agent.reconciler.last;
-    const status = statusReport(state, last?.engine, last?.plan);
+    const status = statusReport(state, last?.engine, last?.plan, this.deps.alerts?.() ?? []);
     return {
       uuid: state.device?.uuid ?? "",
       deviceName: state.device?.name ?? "",

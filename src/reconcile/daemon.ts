@@ -10,6 +10,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Agent } from "../agent.ts";
 import { toEvError } from "../errors.ts";
+import type { EngineEvent } from "../engine/types.ts";
 import type { Release } from "../release/types.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { afterApplied, chooseGoal } from "./lifecycle.ts";
@@ -27,6 +28,8 @@ export interface DaemonOptions {
   signal: AbortSignal;
   /** Called after every pass and idle wake: the loop is alive. */
   onLoopTick?: (now: number) => void;
+  /** Every engine event about the app's objects (the OOM log listens here). */
+  onEngineEvent?: (e: EngineEvent) => void;
 }
 
 /** One-off work the API asked for, run by the loop at its next safe point. */
@@ -74,6 +77,7 @@ export class Daemon {
       (why) => this.trigger(why),
       opts.log,
       opts.signal,
+      opts.onEngineEvent,
     );
     opts.signal.addEventListener("abort", () => {
       this.current?.abort();

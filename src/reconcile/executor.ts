@@ -25,8 +25,8 @@ export interface ExecutorDeps {
     phase: "start" | "done" | "failed";
     error?: Error;
   }) => void;
-  /** How a missing image is fetched; the default pulls or builds. Deltas plug in here. */
-  fetchImage?: (service: ServiceSpec, progress: ProgressSink, signal: AbortSignal) => Promise<void>;
+  /** How a missing image is fetched: pull or build, behind the disk guard; deltas plug in here. */
+  fetchImage: (service: ServiceSpec, progress: ProgressSink, signal: AbortSignal) => Promise<void>;
   /** The local API's network and variables for services that use it (undefined: none). */
   supervisorFor?: (service: ServiceSpec) => CreateContainerRequest["supervisor"];
 }
@@ -86,13 +86,7 @@ export class Executor {
     return {
       createNetwork: (s, ctx) => engine.createNetwork(ctx.release.app, s.network),
       createVolume: (s, ctx) => engine.createVolume(ctx.release.app, s.volume),
-      fetchImage: async (s, ctx) => {
-        if (this.deps.fetchImage) return this.deps.fetchImage(s.service, progress, ctx.signal);
-        if (s.service.build)
-          return engine.buildImage(s.service.image, s.service.build, progress, ctx.signal);
-        this.deps.faultPoint(`during pull ${s.service.image}`);
-        return engine.pullImage(s.service.image, progress, ctx.signal);
-      },
+      fetchImage: (s, ctx) => this.deps.fetchImage(s.service, progress, ctx.signal),
       removeContainer: async (s, ctx) => {
         const release = ctx.force
           ? async () => {}

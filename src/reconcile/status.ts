@@ -6,6 +6,7 @@ import type { AgentState, ApplyStatus } from "../state/agent-state.ts";
 import { volumeName } from "../engine/names.ts";
 import { serviceConfigHash } from "./config-hash.ts";
 import type { Plan } from "./planner.ts";
+import { servicesWithoutLimit } from "../guards/memory-guard.ts";
 
 export interface ServiceStatus {
   service: string;
@@ -31,16 +32,27 @@ export interface StatusReport {
   pendingSteps: number;
   /** Volumes of this app the target no longer uses: kept, never deleted implicitly. */
   unusedVolumes: string[];
+  /** What the runtime guards report: OOM kills, services without a memory limit, clock. */
+  alerts: string[];
 }
 
 export function statusReport(
   state: AgentState,
   engine: EngineSnapshot | undefined,
   plan: Plan | undefined,
+  extraAlerts: string[] = [],
 ): StatusReport {
   const target: Release | undefined = state.target?.release;
-  if (!target)
-    return { overall: "none", services: [], waiting: [], pendingSteps: 0, unusedVolumes: [] };
+  if (!target) {
+    return {
+      overall: "none",
+      services: [],
+      waiting: [],
+      pendingSteps: 0,
+      unusedVolumes: [],
+      alerts: extraAlerts,
+    };
+  }
   const services: ServiceStatus[] = Object.values(target.services).map((s) => {
     const hash = serviceConfigHash(target.app, s);
     const all = engine?.containers.filter((c) => c.service === s.name) ?? [];
@@ -70,7 +82,18 @@ export function statusReport(
     waiting: plan?.waiting ?? [],
     pendingSteps: plan?.steps.length ?? 0,
     unusedVolumes: (engine?.volumes ?? []).map((v) => v.name).filter((v) => !wanted.has(v)),
+    alerts: [...guardAlerts(target, engine), ...extraAlerts],
   };
+}
+
+function guardAlerts(target: Release, engine: EngineSnapshot | undefined): string[] {
+  const out: string[] = [];
+  const oom = (engine?.containers ?? []).filter((c) => c.oomKilled).map((c) => c.service);
+  if (oom.length) out.push(`killed for lack of memory (OOM): ${oom.join(", ")}`);
+  const unlimited = servicesWithoutLimit(target);
+  if (unlimited.length)
+    out.push(`no mem_limit (may exhaust the device's memory): ${unlimited.join(", ")}`);
+  return out;
 }
 
 export function formatStatus(r: StatusReport): string {

@@ -4,7 +4,7 @@ import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { toEvError } from "../errors.ts";
 import { LABEL } from "../engine/labels.ts";
-import type { ContainerEngine } from "../engine/types.ts";
+import type { ContainerEngine, EngineEvent } from "../engine/types.ts";
 
 export function watchTargetFile(
   file: string,
@@ -49,6 +49,7 @@ export async function watchEngineEvents(
   onEvent: (why: string) => void,
   log: (l: string) => void,
   signal: AbortSignal,
+  onRaw?: (e: EngineEvent) => void,
 ): Promise<() => void> {
   let stop: () => void = () => {};
   const subscribe = async (): Promise<void> => {
@@ -56,6 +57,7 @@ export async function watchEngineEvents(
     try {
       stop = await engine.watchEvents(
         (e) => {
+          if (e.labels[LABEL.app] === app()) onRaw?.(e);
           if (e.type === "container" && INTERESTING.has(e.action) && e.labels[LABEL.app] === app())
             onEvent(`container ${e.labels.name ?? e.id} ${e.action}`);
         },

@@ -59,6 +59,7 @@ export function snapshot(over: Partial<DeviceSnapshot> = {}): DeviceSnapshot {
       waiting: [],
       pendingSteps: 0,
       unusedVolumes: [],
+      alerts: [],
     },
     target,
     current: target,
