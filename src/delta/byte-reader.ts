@@ -1,18 +1,28 @@
 // Pull-based reading of exact byte counts from a chunked stream, so decoders can ask for
 // "the next n bytes" without buffering more than one chunk ahead.
-import { EvError } from "../errors.ts";
+import { type ErrorCode, EvError } from "../errors.ts";
 
 export class ByteReader {
   private readonly it: AsyncIterator<Buffer>;
   private head: Buffer = Buffer.alloc(0);
   private done = false;
   private readonly what: string;
+  private readonly short: { code: ErrorCode; hint: string };
   /** Bytes handed out so far. */
   consumed = 0;
 
-  constructor(source: AsyncIterable<Buffer | Uint8Array>, what: string) {
+  /** `short`: the error for a source that ends early (default: a truncated delta). */
+  constructor(
+    source: AsyncIterable<Buffer | Uint8Array>,
+    what: string,
+    short: { code: ErrorCode; hint: string } = {
+      code: "EV_DELTA_INVALID",
+      hint: "the delta is truncated or corrupt",
+    },
+  ) {
     this.it = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     this.what = what;
+    this.short = short;
   }
 
   private async fill(): Promise<boolean> {
@@ -97,9 +107,9 @@ export class ByteReader {
 
   private truncated(missing: number): EvError {
     return new EvError(
-      "EV_DELTA_INVALID",
+      this.short.code,
       `${this.what} ended ${missing} bytes early (after ${this.consumed} bytes)`,
-      { hint: "the delta is truncated or corrupt" },
+      { hint: this.short.hint },
     );
   }
 }

@@ -90,9 +90,14 @@ class SlidingFile {
   }
 }
 
+const BASE_DIFFERS = {
+  code: "EV_DIGEST_MISMATCH",
+  hint: "the base image on this device differs from the one the delta was made from",
+} as const;
+
 async function openBase(base: BaseReader, path: string, size: number): Promise<ByteReader> {
   const source = await base.open(path);
-  return new ByteReader(source, `base file /${path} (expected ${size} bytes)`);
+  return new ByteReader(source, `base file /${path} (expected ${size} bytes)`, BASE_DIFFERS);
 }
 
 /** Rebuild one layer tar as a sequence of chunks. */
@@ -168,6 +173,10 @@ async function* patch(
     file = new ByteReader(
       await base.openArchive(path),
       `archive of base directory /${path} (expected ${oldSize} bytes)`,
+      {
+        code: "EV_DIGEST_MISMATCH",
+        hint: "this engine renders the base's archive differently from the engine the delta was made on, or the base differs",
+      },
     );
   } else {
     file = await openBase(base, path, oldSize);

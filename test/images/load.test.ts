@@ -1,0 +1,116 @@
+// Loading through a fake ImageStore: what reaches the "engine", and when.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { test } from "node:test";
+import { gunzipSync } from "node:zlib";
+import { extract } from "tar-stream";
+import { loadImageFile } from "../../src/images/load.ts";
+import type { ImageInfo, ImageStore, RootfsReader } from "../../src/images/types.ts";
+import { makeDelta } from "../delta/delta-file.ts";
+import { MemoryBase, withTmp } from "../delta/support.ts";
+
+const BASE = `sha256:${"ab".repeat(32)}`;
+
+class FakeStore implements ImageStore {
+  readonly calls: string[] = [];
+  readonly images = new Map<string, ImageInfo>();
+  readonly loaded: Array<Map<string, Buffer>> = [];
+  private readonly rootfs: MemoryBase;
+
+  constructor(rootfs: MemoryBase, withBase = true) {
+    this.rootfs = rootfs;
+    if (withBase) this.images.set(BASE, { id: BASE, repoTags: ["app:1"], diffIds: [], size: 0 });
+  }
+
+  async inspect(ref: string) {
+    this.calls.push(`inspect ${ref.slice(0, 15)}`);
+    return this.images.get(ref);
+  }
+
+  async save(): Promise<Readable> {
+    throw new Error("not used");
+  }
+
+  async load(archive: Readable) {
+    this.calls.push("load");
+    const files = new Map<string, Buffer>();
+    const ex = extract();
+    archive.pipe(ex as unknown as NodeJS.WritableStream);
+    for await (const entry of ex) {
+      const parts: Buffer[] = [];
+      for await (const c of entry) parts.push(c as Buffer);
+      files.set(entry.header.name, Buffer.concat(parts));
+    }
+    const manifest = files.get("manifest.json");
+    if (!manifest) throw new Error("no manifest.json: docker load would refuse");
+    const [m] = JSON.parse(manifest.toString()) as Array<{ Config: string; RepoTags: string[] }>;
+    const config = files.get(m!.Config)!;
+    const id = `sha256:${createHash("sha256").update(config).digest("hex")}`;
+    this.images.set(id, { id, repoTags: m!.RepoTags, diffIds: [], size: 0 });
+    this.loaded.push(files);
+  }
+
+  async openRootfs(): Promise<RootfsReader> {
+    this.calls.push("openRootfs");
+    const fs = this.rootfs;
+    return {
+      open: (p) => fs.open(p),
+      openArchive: (d) => fs.openArchive(d),
+      walk: async function* () {},
+      close: async () => {},
+    };
+  }
+}
+
+test("a delta is rebuilt, checked and handed to the engine with the manifest last", () =>
+  withTmp(async (dir) => {
+    const { file, manifest, base, layer } = await makeDelta(dir);
+    const store = new FakeStore(base);
+    const r = await loadImageFile(store, file);
+    assert.equal(r.kind, "delta");
+    assert.deepEqual(r.images, [{ id: manifest.target.id, repoTags: ["app:2"] }]);
+    assert.equal(store.calls.filter((c) => c === "load").length, 1);
+    const [files] = store.loaded;
+    const names = [...files!.keys()];
+    assert.equal(names.at(-1), "manifest.json");
+    const layerName = names.find((n) => n.startsWith("layers/"))!;
+    assert.deepEqual(gunzipSync(files!.get(layerName)!), layer);
+  }));
+
+test("a corrupt delta is refused before the store is even asked anything", () =>
+  withTmp(async (dir) => {
+    const { bytes, base } = await makeDelta(dir);
+    const bad = Buffer.from(bytes);
+    bad[bytes.length - 1100]! ^= 0x40;
+    await writeFile(join(dir, "bad.tar"), bad);
+    const store = new FakeStore(base);
+    await assert.rejects(loadImageFile(store, join(dir, "bad.tar")));
+    assert.deepEqual(store.calls, []);
+  }));
+
+test("a missing base is named, and nothing is loaded", () =>
+  withTmp(async (dir) => {
+    const { file, base } = await makeDelta(dir);
+    const store = new FakeStore(base, false);
+    await assert.rejects(loadImageFile(store, file), {
+      code: "EV_DELTA_BASE_MISSING",
+      message: new RegExp(`base image ${BASE} \\(app:1\\) is not on this device`),
+    });
+    assert.ok(!store.calls.includes("load"));
+  }));
+
+test("a base whose files differ fails the DiffID check before the engine sees a byte", () =>
+  withTmp(async (dir) => {
+    const { file } = await makeDelta(dir);
+    // Shorter than the file the delta patches against.
+    const store = new FakeStore(new MemoryBase({ "etc/conf": "x=1\n".repeat(50) }));
+    await assert.rejects(loadImageFile(store, file), {
+      code: "EV_DIGEST_MISMATCH",
+      message: /base file \/etc\/conf/,
+    });
+    assert.ok(store.calls.includes("openRootfs"));
+    assert.ok(!store.calls.includes("load"));
+  }));
