@@ -9,8 +9,8 @@ import { gunzipSync } from "node:zlib";
 import { extract } from "tar-stream";
 import { loadImageFile } from "../../src/images/load.ts";
 import type { ImageInfo, ImageStore, RootfsReader } from "../../src/images/types.ts";
-import { makeDelta } from "../delta/delta-file.ts";
-import { MemoryBase, withTmp } from "../delta/support.ts";
+import { digest, makeDelta } from "../delta/delta-file.ts";
+import { MemoryBase, makeTar, withTmp } from "../delta/support.ts";
 
 const BASE = `sha256:${"ab".repeat(32)}`;
 
@@ -113,4 +113,30 @@ test("a base whose files differ fails the DiffID check before the engine sees a 
     });
     assert.ok(store.calls.includes("openRootfs"));
     assert.ok(!store.calls.includes("load"));
+  }));
+
+test("a plain archive whose layer does not match its DiffID never reaches the engine", () =>
+  withTmp(async (dir) => {
+    const layer = await makeTar([{ name: "etc/hello", body: "hi\n" }]);
+    const config = JSON.stringify({ rootfs: { type: "layers", diff_ids: [digest(layer)] } });
+    const hex = digest(Buffer.from(config)).slice(7);
+    const tampered = Buffer.from(layer);
+    tampered[tampered.indexOf(Buffer.from("hi\n"))] = "H".charCodeAt(0);
+    const archive = await makeTar([
+      { name: "l/layer.tar", body: tampered },
+      { name: `${hex}.json`, body: config },
+      {
+        name: "manifest.json",
+        body: JSON.stringify([
+          { Config: `${hex}.json`, RepoTags: ["x:1"], Layers: ["l/layer.tar"] },
+        ]),
+      },
+    ]);
+    await writeFile(join(dir, "a.tar"), archive);
+    const store = new FakeStore(new MemoryBase({}));
+    await assert.rejects(loadImageFile(store, join(dir, "a.tar")), {
+      code: "EV_DIGEST_MISMATCH",
+      message: /l\/layer\.tar/,
+    });
+    assert.deepEqual(store.calls, []);
   }));
