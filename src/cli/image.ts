@@ -2,44 +2,24 @@
 // them. Trusted delta keys: every *.pub / *.pem file in --trusted-keys (env
 // EDGEVISOR_DELTA_KEYS, default /etc/edgevisor/delta-keys when it exists); with any key
 // there, unsigned or wrongly signed deltas are refused.
-import type { KeyObject } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { readdir, readFile, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import Docker from "dockerode";
-import { parsePublicKey } from "../delta/signature.ts";
 import { EvError } from "../errors.ts";
 import { DockerImageStore } from "../images/docker-store.ts";
 import { loadImageFile } from "../images/load.ts";
+import { DEFAULT_KEYS_DIR, loadTrustedKeys } from "../images/trusted-keys.ts";
 import { createProgress, formatBytes, type ProgressReporter } from "./progress.ts";
 
-export const DEFAULT_KEYS_DIR = "/etc/edgevisor/delta-keys";
+export { DEFAULT_KEYS_DIR, loadTrustedKeys };
 
 export function imageStoreFromEnv(env: NodeJS.ProcessEnv): DockerImageStore {
   const host = env.DOCKER_HOST || "unix:///var/run/docker.sock";
   if (host.startsWith("unix://"))
     return new DockerImageStore(new Docker({ socketPath: host.slice("unix://".length) }));
   return new DockerImageStore(new Docker());
-}
-
-export async function loadTrustedKeys(dir: string | undefined): Promise<KeyObject[]> {
-  if (!dir) return [];
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (e) {
-    throw new EvError("EV_CONFIG_INVALID", `cannot read trusted key directory ${dir}`, {
-      cause: e,
-    });
-  }
-  const keys: KeyObject[] = [];
-  for (const name of names.filter((n) => n.endsWith(".pub") || n.endsWith(".pem")).sort()) {
-    const file = join(dir, name);
-    keys.push(parsePublicKey(await readFile(file, "utf8"), file));
-  }
-  return keys;
 }
 
 export function trustedKeysDir(
