@@ -39,19 +39,20 @@ export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
   const fetch = engineFetch(engine);
   // Every fetch first gets its disk space (removing images no release needs), keeping the
   // target's and the rollback release's images.
-  const fetchImage =
+  const fetchImage: ExecutorDeps["fetchImage"] =
     hooks.fetchImage ??
-    guardedFetch(
-      guards.disk,
-      () => {
-        const s = store.get();
-        return { target: s.target!.release, ...(s.current ? { rollback: s.current.release } : {}) };
-      },
-      (service, progress, signal) => {
-        if (!service.build) faultPoint(`during pull ${service.image}`);
-        return fetch(service, progress, signal);
-      },
-    );
+    ((service, progress, signal, release) =>
+      guardedFetch(
+        guards.disk,
+        () => ({
+          target: release,
+          ...(store.get().current ? { rollback: store.get().current!.release } : {}),
+        }),
+        (s, p, sig) => {
+          if (!s.build) faultPoint(`during pull ${s.image}`);
+          return fetch(s, p, sig);
+        },
+      )(service, progress, signal));
   const executor = new Executor({
     engine,
     locks,

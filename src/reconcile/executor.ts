@@ -26,7 +26,12 @@ export interface ExecutorDeps {
     error?: Error;
   }) => void;
   /** How a missing image is fetched: pull or build, behind the disk guard; deltas plug in here. */
-  fetchImage: (service: ServiceSpec, progress: ProgressSink, signal: AbortSignal) => Promise<void>;
+  fetchImage: (
+    service: ServiceSpec,
+    progress: ProgressSink,
+    signal: AbortSignal,
+    release: Release,
+  ) => Promise<void>;
   /** The local API's network and variables for services that use it (undefined: none). */
   supervisorFor?: (service: ServiceSpec) => CreateContainerRequest["supervisor"];
 }
@@ -86,7 +91,7 @@ export class Executor {
     return {
       createNetwork: (s, ctx) => engine.createNetwork(ctx.release.app, s.network),
       createVolume: (s, ctx) => engine.createVolume(ctx.release.app, s.volume),
-      fetchImage: (s, ctx) => this.deps.fetchImage(s.service, progress, ctx.signal),
+      fetchImage: (s, ctx) => this.deps.fetchImage(s.service, progress, ctx.signal, ctx.release),
       removeContainer: async (s, ctx) => {
         const release = ctx.force
           ? async () => {}
