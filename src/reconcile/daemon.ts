@@ -123,12 +123,15 @@ export class Daemon {
     if (!goal) return;
     await this.runJobs(goal.release);
     const ac = new AbortController();
+    // Shutdown aborts this.current through run()'s listener; no per-pass listener on the
+    // long-lived signal (AbortSignal.any kept ~200 bytes per pass alive, for ever).
+    if (opts.signal.aborted) ac.abort();
     this.current = ac;
     const force = this.forceNext;
     this.forceNext = false;
     const outcome = await agent.reconciler.converge(goal.release, {
       force,
-      signal: AbortSignal.any([ac.signal, opts.signal]),
+      signal: ac.signal,
       waitHealthy: false,
       timeoutMs: 30_000,
       pollMs: 1000,
@@ -254,7 +257,9 @@ export class Daemon {
     await new Promise<void>((resolve) => {
       this.wake = resolve;
       timer.addEventListener("abort", () => resolve(), { once: true });
-      this.opts.signal.addEventListener("abort", () => resolve(), { once: true });
+      // Shutdown calls this.wake (run()'s listener); a listener added here at every idle
+      // would stay on the long-lived signal and grow the heap pass after pass.
+      if (this.opts.signal.aborted) resolve();
     });
     this.wake = () => {};
     this.pending = true;
