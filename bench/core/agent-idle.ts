@@ -1,11 +1,12 @@
-// The daemon at rest: `edgevisor run --target <file> --resync <s>` keeps the ten-service
-// release it converged itself; after it settles we sample VmRSS/VmHWM and read its
+// The daemon at rest: `edgevisor run --target <file> --resync <s> --test-window 5
+// --api-port 0` keeps the ten-service release it converged itself; once every service runs
+// and the release is committed (test window) we sample VmRSS/VmHWM and read its
 // /proc/<pid>/io over an idle window (several periodic resyncs), extrapolated to an hour.
 // The engine's own writes (container logs, state) are another process and out of scope.
 //
 //   node bench/core/agent-idle.ts [windowSeconds=120] [resyncSeconds=10]
 import { spawn } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -25,6 +26,8 @@ const windowS = Number(process.argv[2] ?? 120);
 const resyncS = Number(process.argv[3] ?? 10);
 if (!(windowS >= 10 && windowS <= 3600)) throw new Error("window: 10..3600 s");
 if (!(resyncS >= 1 && resyncS <= windowS)) throw new Error("resync: 1..window s");
+/** A reached release is committed after its test window; idle starts after that. */
+const TEST_WINDOW_S = 5;
 const SETTLE_S = 15;
 
 const APP = "evbench-run"; // `edgevisor run` names the app after the target's directory
@@ -55,7 +58,18 @@ async function nodeFloor(): Promise<MemoryKb> {
 const lines: { at: number; text: string }[] = [];
 const daemon = spawn(
   process.execPath,
-  [path.join(ROOT, "src/cli/main.ts"), "run", "--target", target, "--resync", String(resyncS)],
+  [
+    path.join(ROOT, "src/cli/main.ts"),
+    "run",
+    "--target",
+    target,
+    "--resync",
+    String(resyncS),
+    "--test-window",
+    String(TEST_WINDOW_S),
+    "--api-port",
+    "0",
+  ],
   {
     env: { ...process.env, EDGEVISOR_STATE_DIR: stateDir, EDGEVISOR_LOCK_DIR: lockDir },
     stdio: ["ignore", "pipe", "pipe"],
@@ -74,21 +88,21 @@ try {
   const startedAt = Date.now();
   for (let i = 0; ; i++) {
     if (exited) throw new Error(`daemon exited:\n${lines.map((l) => l.text).join("\n")}`);
-    const applied = lines.some((l) => /release \S+ applied/.test(l.text));
-    if (
-      applied &&
-      (await assertRunning(docker, evLabel(APP), "v1").then(
-        () => true,
-        () => false,
-      ))
-    )
-      break;
+    const ok = await assertRunning(docker, evLabel(APP), "v1").then(
+      () => true,
+      () => false,
+    );
+    if (ok) break;
     if (i >= 240) throw new Error("the daemon did not converge within 120 s");
     await sleep(500);
   }
   const convergedMs = Date.now() - startedAt;
   console.log(`daemon ${pid} converged the release in ${convergedMs} ms; settling ${SETTLE_S} s`);
   await sleep(SETTLE_S * 1000);
+  const state = JSON.parse(await readFile(path.join(stateDir, "state.json"), "utf8")) as {
+    status?: string;
+  };
+  console.log(`agent state after settling: ${state.status}`);
 
   const memory: (MemoryKb & { t: number })[] = [];
   const io0: IoCounters = ioOf(pid);
@@ -109,6 +123,7 @@ try {
   const result = {
     pid,
     convergedMs,
+    statusAfterSettle: state.status,
     settleS: SETTLE_S,
     windowS: Math.round(elapsedS),
     resyncS,

@@ -3,7 +3,7 @@
 // so passes run back to back. RSS after a forced GC is taken after a warm-up and again
 // after 1,000 more passes; growth beyond a few percent would be a leak.
 //
-//   node --expose-gc bench/core/passes.ts [passes=1000]
+//   node --expose-gc [--max-semi-space-size=1] bench/core/passes.ts [passes=1000] [out.json]
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createAgent } from "../../src/agent.ts";
@@ -22,6 +22,7 @@ import {
 import { mb } from "./proc.ts";
 
 const passes = Number(process.argv[2] ?? 1000);
+const outName = process.argv[3] ?? "passes.json";
 if (!Number.isInteger(passes) || passes < 10 || passes > 100_000) throw new Error("passes: 10..");
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc");
@@ -51,10 +52,15 @@ const agent = createAgent(
 const rss = () => {
   gc();
   const m = process.memoryUsage();
-  return { rssMb: mb(m.rss / 1024), heapUsedMb: mb(m.heapUsed / 1024) };
+  return {
+    rssMb: mb(m.rss / 1024),
+    heapUsedMb: mb(m.heapUsed / 1024),
+    heapTotalMb: mb(m.heapTotal / 1024),
+    externalMb: mb(m.external / 1024),
+  };
 };
 const ac = new AbortController();
-const samples: { pass: number; rssMb: number; heapUsedMb: number }[] = [];
+const samples: ({ pass: number } & ReturnType<typeof rss>)[] = [];
 let count = 0;
 let warmedAt = 0;
 const converge = agent.reconciler.converge.bind(agent.reconciler);
@@ -74,6 +80,7 @@ const daemon = new Daemon(agent, {
   loadTarget: async (file) => (await loadTargetRelease(file, process.env)).release,
   log: (l) => logs.push(l),
   resyncMs: 1,
+  testWindowMs: 0, // commit the release at once: the passes are those of a settled agent
   signal: ac.signal,
 });
 const cap = setTimeout(() => ac.abort(), TIME_CAP_MS);
@@ -91,12 +98,16 @@ try {
     rssBeforeMb: first.rssMb,
     rssAfterMb: last.rssMb,
     rssGrowthPct: Math.round(((last.rssMb - first.rssMb) / first.rssMb) * 1000) / 10,
+    /** The same from pass 100 on, after V8 has sized its heap and compiled the hot code. */
+    rssGrowthAfter100Pct:
+      Math.round(((last.rssMb - samples[1]!.rssMb) / samples[1]!.rssMb) * 1000) / 10,
+    nodeFlags: process.execArgv.join(" "),
     heapUsedBeforeMb: first.heapUsedMb,
     heapUsedAfterMb: last.heapUsedMb,
     samples,
     wakesFromEvents: logs.filter((l) => l.startsWith("wake:")).length,
   };
-  await writeFile(path.join(WORK, "passes.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(path.join(WORK, outName), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
 } finally {
   await cleanup(docker, evLabel(APP));

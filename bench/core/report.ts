@@ -16,15 +16,20 @@ const converge = await read<{
   cpuMs: Record<string, { install: Summary; update: Summary }>;
   startupCpuMs: Record<string, Summary>;
 }>("converge.json");
-const passes = await read<{
+interface Passes {
   passes: number;
+  rssGrowthAfter100Pct: number;
+  nodeFlags: string;
   rssBeforeMb: number;
   rssAfterMb: number;
   rssGrowthPct: number;
   heapUsedBeforeMb: number;
   heapUsedAfterMb: number;
   msPerPass: number;
-}>("passes.json");
+  samples: { pass: number; rssMb: number; heapUsedMb: number; heapTotalMb: number }[];
+}
+const passes = await read<Passes>("passes.json");
+const passesSemi = await read<Passes>("passes-semi1.json");
 const idle = await read<{
   idleRssMb: number;
   vmHwmMb: number;
@@ -85,6 +90,14 @@ rows.push(
     met(passes.rssGrowthPct <= 5),
   ],
   [
+    `RSS growth over ${passesSemi.passes} passes, \`node ${passesSemi.nodeFlags}\``,
+    `${passesSemi.rssGrowthPct}% (${passesSemi.rssBeforeMb} → ${passesSemi.rssAfterMb} MB; heap ${passesSemi.heapUsedBeforeMb} → ${passesSemi.heapUsedAfterMb} MB)`,
+    "—",
+    "—",
+    "(reported)",
+    "—",
+  ],
+  [
     "bytes written to disk per idle hour",
     `${idle.io.writeBytesPerHour} B/h (${idle.io.write_bytes} B in ${idle.windowS} s, resync ${idle.resyncS} s)`,
     "—",
@@ -106,6 +119,7 @@ const notes = [
   "",
   `${converge.rounds} interleaved rounds, median (min–max); 1-min load average during the run: ${converge.loadavg1.map((l) => l.toFixed(1)).join(", ")}.`,
   `CPU (user + sys) of the tool's own processes, median: edgevisor apply ${converge.cpuMs["edgevisor apply"]!.install.median} ms install / ${converge.cpuMs["edgevisor apply"]!.update.median} ms update, docker-compose ${converge.cpuMs["docker-compose up -d"]!.install.median} / ${converge.cpuMs["docker-compose up -d"]!.update.median} ms; \`--version\` alone ${converge.startupCpuMs.edgevisor!.median} vs ${converge.startupCpuMs["docker-compose"]!.median} ms.`,
+  `From pass 100 to ${passes.passes}: RSS ${passes.rssGrowthAfter100Pct}% (${passesSemi.rssGrowthAfter100Pct}% with --max-semi-space-size=1). Heap after GC, total/used, MB: ${passes.samples.map((x) => `${x.pass}: ${x.heapTotalMb}/${x.heapUsedMb}`).join(", ")}.`,
   `${passes.msPerPass} ms per idle reconcile pass (10 containers inspected); ${idle.wakesInWindow} event wakes in the idle window.`,
 ];
 const rssRows = [

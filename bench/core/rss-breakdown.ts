@@ -89,7 +89,17 @@ const env = {
   EDGEVISOR_STATE_DIR: path.join(probeDir, "state"),
   EDGEVISOR_LOCK_DIR: path.join(probeDir, "locks"),
 };
-const runArgs = ["run", "--target", target, "--resync", "10"];
+const runArgs = [
+  "run",
+  "--target",
+  target,
+  "--resync",
+  "10",
+  "--test-window",
+  "5",
+  "--api-port",
+  "0",
+];
 const daemons: Record<string, number> = {};
 try {
   // Every variant finds the release running: converging is not part of "idle".

@@ -38,7 +38,9 @@ mkdir -p bench/.work/core
 
 node bench/core/converge.ts "${BENCH_ROUNDS:-5}"
 node --expose-gc bench/core/passes.ts "${BENCH_PASSES:-1000}"
+node --expose-gc --max-semi-space-size=1 bench/core/passes.ts "${BENCH_PASSES:-1000}" passes-semi1.json
 node bench/core/agent-idle.ts "${BENCH_IDLE_S:-120}" "${BENCH_RESYNC_S:-10}"
 node bench/core/rss-breakdown.ts "${BENCH_RSS_SETTLE_S:-20}"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a bench/.work/core/machine.txt
+bash bench/core/startup-cpu.sh 9 | tee bench/.work/core/startup-cpu.md
 node bench/core/report.ts
