@@ -38,8 +38,14 @@ export function compressSegment(segment: Buffer, dict: Buffer, level: number): B
 
 function patchParams(level: number, dictLength: number): Record<number, number> {
   const c = zlib.constants;
-  if (level >= 16 || dictLength === 0)
-    return { [c.ZSTD_c_compressionLevel]: level, [c.ZSTD_c_checksumFlag]: 0 };
+  if (dictLength === 0) return { [c.ZSTD_c_compressionLevel]: level, [c.ZSTD_c_checksumFlag]: 0 };
+  if (level >= 16)
+    return {
+      [c.ZSTD_c_compressionLevel]: level,
+      // chainLog 23 instead of 24: half the binary-tree table (32 MiB), ample for 16 MiB.
+      [c.ZSTD_c_chainLog]: 23,
+      [c.ZSTD_c_checksumFlag]: 0,
+    };
   const dictLog = Math.ceil(Math.log2(dictLength + 1));
   return {
     [c.ZSTD_c_compressionLevel]: 3,

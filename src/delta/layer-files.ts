@@ -39,6 +39,14 @@ export function compressedBlob(file: string, level: number, windowLog: number) {
     params: {
       [zlib.constants.ZSTD_c_compressionLevel]: level,
       [zlib.constants.ZSTD_c_windowLog]: windowLog,
+      // Level 19 would size its match tables for any input (chainLog 24: 64 MiB); these
+      // streams live for a whole layer next to patch contexts, so cap them (create RSS).
+      ...(level >= 16
+        ? {
+            [zlib.constants.ZSTD_c_chainLog]: Math.min(22, windowLog),
+            [zlib.constants.ZSTD_c_hashLog]: Math.min(20, windowLog - 1),
+          }
+        : {}),
       [zlib.constants.ZSTD_c_checksumFlag]: 0,
     },
   });

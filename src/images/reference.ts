@@ -17,6 +17,7 @@ import { commonDirectory } from "./batched-reader.ts";
 import type { RootfsReader } from "./types.ts";
 
 const VOLATILE = ["etc", "dev", "proc", "sys"];
+const MIN_ENTRIES = 64;
 
 /** The layer's common directory, when it is safe to use as a reference. */
 export async function referenceDirFor(layerFile: string): Promise<string | undefined> {
@@ -30,7 +31,9 @@ export async function referenceDirFor(layerFile: string): Promise<string | undef
   } finally {
     await fh.close();
   }
-  if (paths.length === 0) return undefined;
+  // With few entries, per-file ops cost next to nothing beyond the content itself, and
+  // trying a reference would encode the layer's content a second time.
+  if (paths.length < MIN_ENTRIES) return undefined;
   const dir = commonDirectory(paths);
   const top = dir.split("/")[0]!;
   if (dir === "" || dir === "etc" || VOLATILE.slice(1).includes(top)) return undefined;
