@@ -103,9 +103,18 @@ async function anyExists(dir: string, names: string[]): Promise<boolean> {
 
 /** A lock file exists that is not the agent's own (held only while it stops the service). */
 async function heldByApp(dir: string): Promise<boolean> {
-  if (await anyExists(dir, LOCK_FILES.slice(1))) return true;
-  const file = path.join(dir, LOCK_FILES[0]!);
-  return (await anyExists(dir, LOCK_FILES.slice(0, 1))) && !(await isAgentLock(file));
+  for (const name of LOCK_FILES) {
+    let text: string;
+    try {
+      text = await readFile(path.join(dir, name), "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") continue; // absent, or the agent released it just now
+      return true; // there, but unreadable: someone else's
+    }
+    if (!text.startsWith(AGENT_MARK)) return true;
+  }
+  return false;
 }
 
 async function isAgentLock(file: string): Promise<boolean> {
