@@ -173,7 +173,12 @@ export async function scanArchive(
   } catch (e) {
     input.destroy();
     await feeding.catch(() => {});
-    throw e;
+    if (e instanceof EvError) throw e;
+    throw new EvError(
+      "EV_DELTA_INVALID",
+      `${what} is neither an edgevisor delta nor a readable \`docker save\` archive: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   return { entries, small, bytes };
 }

@@ -4,7 +4,7 @@
 // rebuilt layer matched its DiffID too (rebuild.ts).
 import type { KeyObject } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { access, constants, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -42,6 +42,13 @@ export async function loadImageFile(
   file: string,
   options: LoadOptions = {},
 ): Promise<LoadResult> {
+  try {
+    await access(file, constants.R_OK);
+  } catch (e) {
+    throw new EvError("EV_USAGE", `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, {
+      cause: e,
+    });
+  }
   return (await looksLikeDelta(file))
     ? loadDelta(store, file, options)
     : loadArchive(store, file, options);
