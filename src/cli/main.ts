@@ -3,7 +3,7 @@
 // from the error table.
 import { Command, CommanderError } from "commander";
 import { isEvError, toEvError } from "../errors.ts";
-import { commandModules } from "./commands.ts";
+import { loadCommands } from "./commands.ts";
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("edgevisor")
@@ -13,7 +13,7 @@ export async function main(argv: string[]): Promise<number> {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const register of commandModules) register(program);
+  for (const register of await loadCommands(argv)) register(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
