@@ -2,12 +2,14 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
+import { pack } from "tar-stream";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
@@ -242,4 +244,50 @@ test("delta serve: a device fetches a delta by image ids and loads it from the s
   } finally {
     await new Promise((r) => server.close(r));
   }
+});
+
+/** FROM scratch + busybox + a directory tree copied in one layer. */
+async function buildTree(tag: string, files: Record<string, string>): Promise<string> {
+  const tar = pack();
+  tar.entry({ name: "Dockerfile" }, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY app /app\n");
+  tar.entry({ name: "busybox", mode: 0o755 }, readFileSync("/bin/busybox"));
+  for (const [path, body] of Object.entries(files)) tar.entry({ name: `app/${path}` }, body);
+  tar.finalize();
+  const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
+    t: tag,
+    rm: true,
+  });
+  await new Promise((resolve, reject) =>
+    docker.modem.followProgress(stream, (err, res) => (err ? reject(err) : resolve(res))),
+  );
+  return (await docker.getImage(tag).inspect()).Id;
+}
+
+test("a re-copied tree is patched against the base's archive and rebuilt exactly", async () => {
+  const name = uniqueName("ev-delta-tree");
+  const oldTag = `${name}:1`;
+  const newTag = `${name}:2`;
+  created.push(oldTag, newTag);
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 300; i++)
+    files[`node_modules/pkg${i % 30}/lib/f${i}.js`] = `module.exports = ${i}; // ${name}\n`.repeat(
+      1 + (i % 9),
+    );
+  await buildTree(oldTag, files);
+  files["node_modules/pkg3/lib/f3.js"] += "// patched\n";
+  const newId = await buildTree(newTag, files);
+  const file = join(work, "tree.delta");
+  const c = await cli("delta", "create", oldTag, newTag, "-o", file, "--json", "--level", "3");
+  assert.equal(c.code, 0, c.stderr);
+  const notes = c.stdout.split("\n").filter((l) => l.includes('"type":"note"'));
+  assert.ok(
+    notes.some((n) => n.includes("archive")),
+    `no reference archive used: ${notes}`,
+  );
+  const size = (await stat(file)).size;
+  assert.ok(size < 12_000, `delta is ${size} bytes`);
+  await removeImage(newTag);
+  const l = await cli("image", "load", "-i", file);
+  assert.equal(l.code, 0, l.stderr);
+  assert.equal(await imageId(newTag), newId);
 });
