@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   EV_ENGINE_UNREACHABLE: { exit: 4, http: 503 },
   EV_ENGINE_ERROR: { exit: 4, http: 502 },
   EV_IMAGE_FETCH_FAILED: { exit: 5, http: 502 },
+  EV_IMAGE_NOT_FOUND: { exit: 3, http: 404 },
   EV_BUILD_FAILED: { exit: 5, http: 500 },
   EV_UPDATE_LOCKED: { exit: 6, http: 423 },
   EV_TIMEOUT: { exit: 7, http: 504 },

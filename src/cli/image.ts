@@ -49,7 +49,7 @@ export function registerImage(program: Command): void {
       const progress = progressFor(opts.json);
       try {
         const info = await store.inspect(ref);
-        if (!info) throw new EvError("EV_USAGE", `image ${ref} is not on the engine`);
+        if (!info) throw new EvError("EV_IMAGE_NOT_FOUND", `image ${ref} is not on the engine`);
         progress.phase(`save ${ref}`, info.size);
         const partial = `${opts.output}.partial`;
         let bytes = 0;

@@ -60,7 +60,7 @@ export interface CreateDeltaResult {
 async function mustInspect(store: ImageStore, ref: string, role: string): Promise<ImageInfo> {
   const info = await store.inspect(ref);
   if (!info)
-    throw new EvError("EV_USAGE", `${role} image ${ref} is not on the engine`, {
+    throw new EvError("EV_IMAGE_NOT_FOUND", `${role} image ${ref} is not on the engine`, {
       hint: "pull or build it first; `delta create` reads both images from the engine",
     });
   return info;
