@@ -10,11 +10,13 @@ import { EvError } from "../errors.ts";
 import { DeltaCache } from "../images/delta-cache.ts";
 import { createDelta } from "../images/delta-create.ts";
 import { createDeltaServer } from "../images/delta-server.ts";
+import { createDeltaInWorker } from "../images/delta-worker.ts";
 import { formatBytes } from "./progress.ts";
 import {
   DEFAULT_KEYS_DIR,
   imageStoreFromEnv,
   loadTrustedKeys,
+  socketPathFromEnv,
   progressFor,
   trustedKeysDir,
 } from "./image.ts";
@@ -118,16 +120,20 @@ export function registerDelta(program: Command): void {
         level?: string;
       }) => {
         const level = parseLevel(opts.level);
-        const signKey = opts.signKey
-          ? parsePrivateKey(await readFile(opts.signKey, "utf8"), opts.signKey)
-          : undefined;
+        const signKeyPem = opts.signKey ? await readFile(opts.signKey, "utf8") : undefined;
+        if (signKeyPem && opts.signKey) parsePrivateKey(signKeyPem, opts.signKey);
         const store = imageStoreFromEnv(process.env);
-        const cache = new DeltaCache(opts.cacheDir, async (base, target, out) => {
-          await createDelta(store, base, target, out, {
-            ...(signKey ? { signKey } : {}),
+        const socketPath = socketPathFromEnv(process.env);
+        const cache = new DeltaCache(opts.cacheDir, (base, target, file) =>
+          createDeltaInWorker({
+            socketPath,
+            base,
+            target,
+            file,
             ...(level ? { level } : {}),
-          });
-        });
+            ...(signKeyPem ? { signKeyPem } : {}),
+          }),
+        );
         const server = createDeltaServer({
           cache,
           hasImage: async (id) => (await store.inspect(id))?.id === id,

@@ -15,11 +15,15 @@ import { createProgress, formatBytes, type ProgressReporter } from "./progress.t
 
 export { DEFAULT_KEYS_DIR, loadTrustedKeys };
 
-export function imageStoreFromEnv(env: NodeJS.ProcessEnv): DockerImageStore {
+export function socketPathFromEnv(env: NodeJS.ProcessEnv): string {
   const host = env.DOCKER_HOST || "unix:///var/run/docker.sock";
-  if (host.startsWith("unix://"))
-    return new DockerImageStore(new Docker({ socketPath: host.slice("unix://".length) }));
-  return new DockerImageStore(new Docker());
+  if (!host.startsWith("unix://"))
+    throw new EvError("EV_USAGE", `only unix sockets are supported for the engine, got ${host}`);
+  return host.slice("unix://".length);
+}
+
+export function imageStoreFromEnv(env: NodeJS.ProcessEnv): DockerImageStore {
+  return new DockerImageStore(new Docker({ socketPath: socketPathFromEnv(env) }));
 }
 
 export function trustedKeysDir(

@@ -1,11 +1,9 @@
 // Deltas computed once and kept on disk, keyed by (base id, target id). Concurrent asks
 // for the same pair share one computation; a failed computation leaves nothing behind.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Writable } from "node:stream";
-import { finished } from "node:stream/promises";
 import { hexOf } from "./digest.ts";
 
 export interface CachedDelta {
@@ -15,8 +13,8 @@ export interface CachedDelta {
   digest: string;
 }
 
-/** Writes the delta from base to target into `out`. */
-export type ComputeDelta = (base: string, target: string, out: Writable) => Promise<void>;
+/** Writes the delta from base to target into the file `file`. */
+export type ComputeDelta = (base: string, target: string, file: string) => Promise<void>;
 
 export class DeltaCache {
   private readonly dir: string;
@@ -48,10 +46,8 @@ export class DeltaCache {
     }
     await mkdir(this.dir, { recursive: true });
     const partial = `${file}.partial-${process.pid}`;
-    const out = createWriteStream(partial);
     try {
-      await this.compute(base, target, out);
-      if (!out.writableFinished) await finished(out);
+      await this.compute(base, target, partial);
       const h = createHash("sha256");
       for await (const c of createReadStream(partial)) h.update(c as Buffer);
       const digest = `sha256:${h.digest("hex")}`;
@@ -60,7 +56,6 @@ export class DeltaCache {
       const { size } = await stat(file);
       return { file, size, digest };
     } catch (e) {
-      out.destroy();
       await rm(partial, { force: true });
       throw e;
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { writeFile } from "node:fs/promises";
 import { test } from "node:test";
 import { DeltaCache } from "../../src/images/delta-cache.ts";
 import { createDeltaServer, DELTA_MEDIA_TYPE } from "../../src/images/delta-server.ts";
@@ -12,9 +13,7 @@ const C = `sha256:${"c".repeat(64)}`;
 
 async function withServer(
   fn: (base: string, calls: string[]) => Promise<void>,
-  compute?: (
-    calls: string[],
-  ) => (b: string, t: string, out: NodeJS.WritableStream) => Promise<void>,
+  compute?: (calls: string[]) => (b: string, t: string, file: string) => Promise<void>,
 ) {
   await withTmp(async (dir) => {
     const calls: string[] = [];
@@ -25,7 +24,7 @@ async function withServer(
         (async (b, t, out) => {
           calls.push(`${b}>${t}`);
           await new Promise((r) => setTimeout(r, 20));
-          out.end(body(b, t));
+          await writeFile(out, body(b, t));
         }),
     );
     const server = createDeltaServer({ cache, hasImage: async (id) => id !== C });

@@ -14,11 +14,11 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { DeltaCache } from "../../src/images/delta-cache.ts";
-import { createDelta } from "../../src/images/delta-create.ts";
 import { createDeltaServer } from "../../src/images/delta-server.ts";
+import { createDeltaInWorker } from "../../src/images/delta-worker.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { loadImageStream } from "../../src/images/load.ts";
-import { engineHost, testDocker, uniqueName } from "../support/engine.ts";
+import { engineHost, engineSocketPath, testDocker, uniqueName } from "../support/engine.ts";
 import { buildTestImage } from "../support/images.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -220,9 +220,9 @@ test("image save -o and image load -i round trip a plain archive", async () => {
 test("delta serve: a device fetches a delta by image ids and loads it from the stream", async () => {
   const p = await buildPair("ev-delta-serve");
   const store = new DockerImageStore(docker);
-  const cache = new DeltaCache(join(work, "cache"), async (b, t, out) => {
-    await createDelta(store, b, t, out, { level: 3 });
-  });
+  const cache = new DeltaCache(join(work, "cache"), (base, target, file) =>
+    createDeltaInWorker({ socketPath: engineSocketPath(), base, target, file, level: 3 }),
+  );
   const server = createDeltaServer({
     cache,
     hasImage: async (id) => (await store.inspect(id))?.id === id,
