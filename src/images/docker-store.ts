@@ -167,7 +167,3 @@ async function* walkTree(container: Docker.Container, dir: string): AsyncGenerat
     ex.destroy();
   }
 }
-
-export function readableFrom(chunks: AsyncIterable<Buffer>): Readable {
-  return Readable.from(chunks, { objectMode: false });
-}

@@ -1,5 +1,6 @@
 // Helpers for codec tests: synthetic tars and an in-memory base filesystem.
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,6 @@ import { buffer } from "node:stream/consumers";
 import { type Header, pack } from "tar-stream";
 import { decodeLayerVerified } from "../../src/delta/decode.ts";
 import { encodeLayerFile, type EncodedLayer } from "../../src/delta/layer-files.ts";
-import { blobFile } from "../../src/delta/testing.ts";
 import type { BaseCatalog, BaseFile, BaseReader } from "../../src/delta/types.ts";
 
 export type TarSpec = Array<Partial<Header> & { name: string; body?: Buffer | string }>;
@@ -101,7 +101,12 @@ export async function encode(dir: string, tar: Buffer, base: BaseCatalog): Promi
 export async function decode(enc: EncodedLayer, base: BaseReader, tar: Buffer): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of decodeLayerVerified(
-    { ops: blobFile(enc.ops.file), lit: blobFile(enc.lit.file), base, what: "layer" },
+    {
+      ops: createReadStream(enc.ops.file),
+      lit: createReadStream(enc.lit.file),
+      base,
+      what: "layer",
+    },
     tar.length,
     sha256(tar),
   ))
