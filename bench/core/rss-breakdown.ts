@@ -1,10 +1,9 @@
 // Where the daemon's resident memory goes. Two sets of fresh processes:
 //  1. imports only: a bare Node, one tiny .ts file (runtime type stripping), dockerode,
-//     src/agent.ts, src/cli/run.ts, src/cli/commands.ts (every command);
-//  2. the daemon itself, idle with the ten-service release running (applied beforehand by
-//     `edgevisor apply`), four ways: the sources
-//     as shipped (TypeScript stripped at run time, every command imported) / only `run`
-//     registered, each also from JavaScript compiled ahead of time by tsc.
+//     src/agent.ts, src/cli/run.ts;
+//  2. the daemon itself (`edgevisor run`, which loads only the run command's modules), idle
+//     with the ten-service release running (applied beforehand by `edgevisor apply`), from
+//     the TypeScript sources as shipped and from JavaScript compiled ahead of time by tsc.
 // VmRSS is read from /proc/<pid>/status after the process settles.
 //
 //   node bench/core/rss-breakdown.ts [settleSeconds=20]
@@ -65,7 +64,6 @@ const imports: Record<string, number> = {
   dockerode: await importOnly("dockerode"),
   "src/agent.ts": await importOnly(path.join(ROOT, "src/agent.ts")),
   "src/cli/run.ts": await importOnly(path.join(ROOT, "src/cli/run.ts")),
-  "src/cli/commands.ts (every command)": await importOnly(path.join(ROOT, "src/cli/commands.ts")),
 };
 console.log(imports);
 
@@ -76,7 +74,6 @@ const tsc = spawnSync(
   { cwd: ROOT, encoding: "utf8", timeout: 300_000 },
 );
 const jsMain = path.join(jsDir, "src/cli/main.js");
-const jsRunOnly = path.join(jsDir, "bench/core/run-only-entry.js");
 // tsc reports others' type errors but still emits; only missing output is fatal here.
 if (tsc.error) throw tsc.error;
 
@@ -110,10 +107,8 @@ try {
   );
   if (apply.status !== 0) throw new Error(`apply failed:\n${apply.stdout}${apply.stderr}`);
   const variants: [string, string][] = [
-    ["TypeScript, every command (as shipped)", path.join(ROOT, "src/cli/main.ts")],
-    ["TypeScript, only `run` registered", path.join(ROOT, "bench/core/run-only-entry.ts")],
-    ["compiled JavaScript, every command", jsMain],
-    ["compiled JavaScript, only `run` registered", jsRunOnly],
+    ["TypeScript stripped at run time (as shipped)", path.join(ROOT, "src/cli/main.ts")],
+    ["JavaScript compiled ahead of time by tsc", jsMain],
   ];
   for (const [name, entry] of variants) {
     daemons[name] = await rssOf([entry, ...runArgs], settleS, env);
