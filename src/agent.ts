@@ -1,5 +1,6 @@
 // The composition root: everything the agent needs, wired from one AgentConfig. Nothing
 // else constructs engines, stores or executors.
+import path from "node:path";
 import Docker from "dockerode";
 import { socketPathOf, type AgentConfig } from "./config.ts";
 import { DockerEngine } from "./engine/docker-engine.ts";
@@ -9,6 +10,10 @@ import { LockDirs } from "./reconcile/locks.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { AgentStateStore } from "./state/agent-state.ts";
 import { createGuards, engineFetch, guardedFetch, type Guards } from "./guards/wiring.ts";
+import { deltaFetch, previousImageId } from "./images/delta-fetch.ts";
+import { manifestDigestVia } from "./images/docker-distribution.ts";
+import { DockerImageStore } from "./images/docker-store.ts";
+import { loadTrustedKeys } from "./images/trusted-keys.ts";
 
 export interface Agent {
   config: AgentConfig;
@@ -30,13 +35,33 @@ export interface AgentHooks {
 }
 
 export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
-  const engine = new DockerEngine(new Docker({ socketPath: socketPathOf(config.dockerHost) }));
+  const docker = new Docker({ socketPath: socketPathOf(config.dockerHost) });
+  const engine = new DockerEngine(docker);
   const locks = new LockDirs(config.lockDir);
   const store = new AgentStateStore(config.stateDir);
   const log = hooks.log ?? (() => {});
   const guards = createGuards(config, engine, log);
   const faultPoint = hooks.faultPoint ?? (() => {});
-  const fetch = engineFetch(engine);
+  const pull = engineFetch(engine);
+  // With a delta server: a delta from the image the service runs now, else a regular pull.
+  let keys: Promise<Awaited<ReturnType<typeof loadTrustedKeys>>> | undefined;
+  const fetch = config.deltaUrl
+    ? deltaFetch({
+        deltaUrl: config.deltaUrl,
+        store: new DockerImageStore(docker),
+        manifestDigest: manifestDigestVia(docker),
+        baseFor: (s) =>
+          previousImageId(reconciler.last?.engine, s.name, store.get().current?.release),
+        trustedKeys: () =>
+          (keys ??= loadTrustedKeys(config.trustedKeys || undefined).catch((e: unknown) => {
+            keys = undefined; // unreadable now: deltas are refused, and it is read again next time
+            throw e;
+          })),
+        tmpDir: path.join(config.stateDir, "delta-tmp"),
+        pull,
+        log,
+      })
+    : pull;
   // Every fetch first gets its disk space (removing images no release needs), keeping the
   // target's and the rollback release's images.
   const fetchImage: ExecutorDeps["fetchImage"] =

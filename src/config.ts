@@ -1,6 +1,7 @@
 // The agent's configuration: one table from which CLI flags, environment variables and
 // defaults are derived, so they cannot drift apart. `env` is a parameter, never read deep
 // inside the code.
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 
 export interface AgentConfig {
@@ -10,7 +11,14 @@ export interface AgentConfig {
   lockDir: string;
   /** The engine's socket, unix://PATH (or a plain path). */
   dockerHost: string;
+  /** Delta server for updates (`?src=&dest=` are appended); empty or absent: no deltas. */
+  deltaUrl?: string;
+  /** Directory of trusted delta signing keys; with any key there, deltas must be signed by one. */
+  trustedKeys?: string;
 }
+
+/** Same as DEFAULT_KEYS_DIR in src/images/trusted-keys.ts (not imported: it pulls in zod). */
+const DEFAULT_KEYS_DIR = "/etc/edgevisor/delta-keys";
 
 interface OptionSpec {
   key: keyof AgentConfig;
@@ -41,6 +49,20 @@ export const CONFIG_OPTIONS: readonly OptionSpec[] = [
     env: "DOCKER_HOST",
     describe: "engine socket (unix:///path)",
     fallback: () => "unix:///var/run/docker.sock",
+  },
+  {
+    key: "deltaUrl",
+    flag: "--delta-url <url>",
+    env: "EDGEVISOR_DELTA_URL",
+    describe: "delta server for updates; none: every image is pulled in full",
+    fallback: () => "",
+  },
+  {
+    key: "trustedKeys",
+    flag: "--trusted-keys <dir>",
+    env: "EDGEVISOR_DELTA_KEYS",
+    describe: `trusted delta signing keys (default ${DEFAULT_KEYS_DIR} when it exists)`,
+    fallback: () => (existsSync(DEFAULT_KEYS_DIR) ? DEFAULT_KEYS_DIR : ""),
   },
 ];
 

@@ -104,7 +104,7 @@ export function registerDelta(program: Command): void {
   delta
     .command("serve")
     .description(
-      "serve deltas over HTTP: GET /?src=<image id>&dest=<image id>, computed on first request and cached",
+      "serve deltas over HTTP: GET /?src=<image id>&dest=<image id | name@sha256:manifest digest>, computed on first request and cached",
     )
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "port to listen on (0: any free port)", "8420")
@@ -136,7 +136,7 @@ export function registerDelta(program: Command): void {
         );
         const server = createDeltaServer({
           cache,
-          hasImage: async (id) => (await store.inspect(id))?.id === id,
+          resolveImage: async (ref) => (await store.inspect(ref))?.id,
           log: (line) => process.stderr.write(`${line}\n`),
         });
         await new Promise<void>((resolve, reject) => {

@@ -35,15 +35,22 @@ export class DeltaCache {
     return p;
   }
 
+  /** The cached delta, without computing one. */
+  async peek(base: string, target: string): Promise<CachedDelta | undefined> {
+    const file = join(this.dir, `${hexOf(base)}-${hexOf(target)}.delta`);
+    try {
+      const [s, digest] = await Promise.all([stat(file), readFile(`${file}.sha256`, "utf8")]);
+      return { file, size: s.size, digest: digest.trim() };
+    } catch {
+      return undefined;
+    }
+  }
+
   private async lookupOrCompute(key: string, base: string, target: string): Promise<CachedDelta> {
     const file = join(this.dir, `${key}.delta`);
     const digestFile = `${file}.sha256`;
-    try {
-      const [s, digest] = await Promise.all([stat(file), readFile(digestFile, "utf8")]);
-      return { file, size: s.size, digest: digest.trim() };
-    } catch {
-      // not cached yet
-    }
+    const cached = await this.peek(base, target);
+    if (cached) return cached;
     await mkdir(this.dir, { recursive: true });
     const partial = `${file}.partial-${process.pid}`;
     try {

@@ -10,13 +10,15 @@ import { withTmp } from "../delta/support.ts";
 const A = `sha256:${"a".repeat(64)}`;
 const B = `sha256:${"b".repeat(64)}`;
 const C = `sha256:${"c".repeat(64)}`;
+const REF_B = `127.0.0.1:5555/app@sha256:${"d".repeat(64)}`;
 
 async function withServer(
-  fn: (base: string, calls: string[]) => Promise<void>,
+  fn: (base: string, calls: string[], resolved: string[]) => Promise<void>,
   compute?: (calls: string[]) => (b: string, t: string, file: string) => Promise<void>,
 ) {
   await withTmp(async (dir) => {
     const calls: string[] = [];
+    const resolved: string[] = [];
     const body = (b: string, t: string) => Buffer.from(`delta ${b} ${t}\n`.repeat(100));
     const cache = new DeltaCache(
       dir,
@@ -27,11 +29,18 @@ async function withServer(
           await writeFile(out, body(b, t));
         }),
     );
-    const server = createDeltaServer({ cache, hasImage: async (id) => id !== C });
+    const server = createDeltaServer({
+      cache,
+      resolveImage: async (ref) => {
+        resolved.push(ref);
+        if (ref === REF_B) return B;
+        return ref === A || ref === B ? ref : undefined;
+      },
+    });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address() as AddressInfo;
     try {
-      await fn(`http://127.0.0.1:${port}`, calls);
+      await fn(`http://127.0.0.1:${port}`, calls, resolved);
     } finally {
       await new Promise((r) => server.close(r));
     }
@@ -80,3 +89,28 @@ test("bad parameters are 400, unknown images 404, failures carry the error code"
       throw new EvError("EV_DELTA_INVALID", "boom");
     },
   ));
+
+test("dest as a digest reference is resolved once; a cached pair is served without the engine", () =>
+  withServer(async (url, calls, resolved) => {
+    const q = `${url}/?src=${A}&dest=${encodeURIComponent(REF_B)}`;
+    const first = await fetch(q);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get("x-edgevisor-target-id"), B);
+    const body = Buffer.from(await first.arrayBuffer());
+    assert.deepEqual(calls, [`${A}>${B}`]);
+    resolved.length = 0;
+    const again = await fetch(q, { headers: { range: "bytes=10-" } });
+    assert.equal(again.status, 206);
+    assert.equal(again.headers.get("content-range"), `bytes 10-${body.length - 1}/${body.length}`);
+    assert.deepEqual(Buffer.from(await again.arrayBuffer()), body.subarray(10));
+    assert.deepEqual(resolved, [], "neither the reference nor the ids are looked up again");
+    const stale = await fetch(q, { headers: { range: "bytes=10-", "if-range": '"sha256:old"' } });
+    assert.equal(stale.status, 200, "If-Range with another ETag gets the whole file");
+    await stale.arrayBuffer();
+    const tag = await fetch(`${url}/?src=${A}&dest=app:2`);
+    assert.equal(tag.status, 400, "tags are mutable: only ids and digest references");
+    const unknown = await fetch(
+      `${url}/?src=${A}&dest=${encodeURIComponent(`app@sha256:${"e".repeat(64)}`)}`,
+    );
+    assert.equal(unknown.status, 404);
+  }));

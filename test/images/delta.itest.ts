@@ -225,7 +225,7 @@ test("delta serve: a device fetches a delta by image ids and loads it from the s
   );
   const server = createDeltaServer({
     cache,
-    hasImage: async (id) => (await store.inspect(id))?.id === id,
+    resolveImage: async (ref) => (await store.inspect(ref))?.id,
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   try {
