@@ -1,26 +1,23 @@
 // `edgevisor run` fully wired: the local API on loopback and on the supervisor network,
 // services using it find it through the injected BALENA_SUPERVISOR_* variables.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { ApiKeys } from "../src/api/api-keys.ts";
 import { LABEL } from "../src/engine/labels.ts";
 import { execIn } from "./support/agent.ts";
-import { engineHost, testDocker, uniqueName } from "./support/engine.ts";
+import { spawnCli, type CliProcess } from "./support/cli.ts";
+import { testDocker, uniqueName } from "./support/engine.ts";
 import { useBaseImage } from "./support/images.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const docker = testDocker();
 const base = useBaseImage("ev-run-base");
 const app = uniqueName("ev-run");
 let dir: string;
-let daemon: ChildProcess;
-let log = "";
+let daemon: CliProcess;
 
 async function until<T>(
   what: string,
@@ -33,7 +30,7 @@ async function until<T>(
     if (v !== undefined && v !== false) return v;
     await sleep(200);
   }
-  assert.fail(`timed out waiting for: ${what}\n--- daemon log ---\n${log}`);
+  assert.fail(`timed out waiting for: ${what}\n--- daemon log ---\n${daemon.output()}`);
 }
 
 before(async () => {
@@ -53,10 +50,8 @@ before(async () => {
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 `,
   );
-  daemon = spawn(
-    process.execPath,
+  daemon = spawnCli(
     [
-      path.join(root, "src/cli/main.ts"),
       "run",
       "--target",
       path.join(dir, "docker-compose.yml"),
@@ -69,22 +64,12 @@ before(async () => {
       "--reboot-command",
       `echo reboot >> ${path.join(dir, "power.log")}`,
     ],
-    {
-      env: {
-        ...process.env,
-        DOCKER_HOST: engineHost(),
-        EDGEVISOR_STATE_DIR: path.join(dir, "state"),
-        EDGEVISOR_LOCK_DIR: path.join(dir, "locks"),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    { dir },
   );
-  daemon.stdout!.on("data", (b: Buffer) => (log += b));
-  daemon.stderr!.on("data", (b: Buffer) => (log += b));
 });
 
 after(async () => {
-  if (daemon.exitCode === null) daemon.kill("SIGKILL");
+  if (daemon.child.exitCode === null) daemon.child.kill("SIGKILL");
   for (const c of await docker.listContainers({
     all: true,
     filters: { label: [`${LABEL.app}=${app}`] },
@@ -99,7 +84,7 @@ after(async () => {
 test("the daemon serves the local API, and a labelled service reaches it with its injected key", async () => {
   const port = await until(
     "the API address in the log",
-    async () => /local API on 127\.0\.0\.1:(\d+)/.exec(log)?.[1],
+    async () => /local API on 127\.0\.0\.1:(\d+)/.exec(daemon.output())?.[1],
   );
   const url = `http://127.0.0.1:${port}`;
   assert.equal(await (await fetch(`${url}/ping`)).text(), "OK");
@@ -178,7 +163,7 @@ test("the daemon serves the local API, and a labelled service reaches it with it
   });
   assert.equal(ran, "reboot\nreboot\nreboot\n");
 
-  daemon.kill("SIGTERM");
-  assert.equal(await new Promise((resolve) => daemon.once("exit", resolve)), 0, log);
+  daemon.child.kill("SIGTERM");
+  assert.equal((await daemon.exited).code, 0, daemon.output());
   await assert.rejects(fetch(`${url}/ping`), "the API is closed with the agent");
 });

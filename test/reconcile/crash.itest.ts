@@ -3,18 +3,16 @@
 // must reach the target with no duplicate or orphan container, the volumes' data intact and
 // the user's own container untouched.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { LABEL } from "../../src/engine/labels.ts";
-import { engineHost, testDocker, uniqueName } from "../support/engine.ts";
+import { spawnCli } from "../support/cli.ts";
+import { testDocker, uniqueName } from "../support/engine.ts";
 import { buildTestImage } from "../support/images.ts";
 import { execIn } from "../support/agent.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const docker = testDocker();
 const app = uniqueName("ev-crash");
 const base = `${app}-base:1`;
@@ -55,35 +53,18 @@ async function writeRelease(version: string): Promise<string> {
   return rel;
 }
 
-function apply(
+async function apply(
   release: string,
   faultAt?: number,
 ): Promise<{ code: number | null; signal: string | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(root, "src/cli/main.ts"), "apply", release, "--app", app, "--timeout", "120"],
-      {
-        env: {
-          ...process.env,
-          DOCKER_HOST: engineHost(),
-          EDGEVISOR_STATE_DIR: path.join(dir, "state"),
-          EDGEVISOR_LOCK_DIR: path.join(dir, "locks"),
-          ...(faultAt ? { EDGEVISOR_FAULT_AT: String(faultAt) } : {}),
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    child.stdout.on("data", (b: Buffer) => (out += b));
-    child.stderr.on("data", (b: Buffer) => (out += b));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, out });
-    });
+  const cli = spawnCli(["apply", release, "--app", app, "--timeout", "120"], {
+    dir,
+    env: faultAt ? { EDGEVISOR_FAULT_AT: String(faultAt) } : {},
   });
+  const timer = setTimeout(() => cli.child.kill("SIGKILL"), 150_000);
+  const { code, signal } = await cli.exited;
+  clearTimeout(timer);
+  return { code, signal, out: cli.output() };
 }
 
 before(async () => {

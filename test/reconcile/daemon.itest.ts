@@ -1,25 +1,22 @@
 // The daemon as users run it: `edgevisor run --target <file>` as a child process on the
 // real engine.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { LABEL } from "../../src/engine/labels.ts";
-import { engineHost, testDocker, uniqueName } from "../support/engine.ts";
+import { spawnCli, type CliProcess } from "../support/cli.ts";
+import { testDocker, uniqueName } from "../support/engine.ts";
 import { buildTestImage } from "../support/images.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const docker = testDocker();
 const app = uniqueName("ev-daemon");
 const base = `${app}-base:1`;
 let dir: string;
 let target: string;
-let daemon: ChildProcess;
-let log = "";
+let daemon: CliProcess;
 
 function compose(version: string, extra = ""): string {
   const svc = (name: string) =>
@@ -47,7 +44,7 @@ async function until(
     if (await check()) return;
     await sleep(200);
   }
-  assert.fail(`timed out waiting for: ${what}\n--- daemon log ---\n${log}`);
+  assert.fail(`timed out waiting for: ${what}\n--- daemon log ---\n${daemon.output()}`);
 }
 
 async function versionsRunning(): Promise<string[]> {
@@ -67,36 +64,13 @@ before(async () => {
   target = path.join(dir, "docker-compose.yml");
   await buildTestImage(docker, { tag: base });
   await setTarget(compose("v1"));
-  daemon = spawn(
-    process.execPath,
-    [
-      path.join(root, "src/cli/main.ts"),
-      "run",
-      "--target",
-      target,
-      "--app",
-      app,
-      "--resync",
-      "5",
-      "--api-port",
-      "0",
-    ],
-    {
-      env: {
-        ...process.env,
-        DOCKER_HOST: engineHost(),
-        EDGEVISOR_STATE_DIR: path.join(dir, "state"),
-        EDGEVISOR_LOCK_DIR: path.join(dir, "locks"),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  daemon.stdout!.on("data", (b: Buffer) => (log += b));
-  daemon.stderr!.on("data", (b: Buffer) => (log += b));
+  daemon = spawnCli(["run", "--target", target, "--app", app, "--resync", "5", "--api-port", "0"], {
+    dir,
+  });
 });
 
 after(async () => {
-  if (daemon.exitCode === null) daemon.kill("SIGKILL");
+  if (daemon.child.exitCode === null) daemon.child.kill("SIGKILL");
   for (const c of await containers()) await docker.getContainer(c.Id).remove({ force: true });
   for (const n of await docker.listNetworks({ filters: { label: [`${LABEL.app}=${app}`] } }))
     await docker.getNetwork(n.Id).remove();
@@ -137,18 +111,15 @@ test("the daemon applies its target, repairs drift, follows target changes and s
   const before = (await containers()).map((c) => c.Id).sort();
   await setTarget(compose("v3", "  c:\n    image: ${base}\n    mem_limit: lots\n"));
   await until("the invalid target reported", async () =>
-    /rejected, keeping the running release/.test(log),
+    /rejected, keeping the running release/.test(daemon.output()),
   );
-  assert.match(log, /services\.c\.mem_limit/);
+  assert.match(daemon.output(), /services\.c\.mem_limit/);
   await sleep(1000);
   assert.deepEqual((await containers()).map((c) => c.Id).sort(), before);
   assert.equal((await versionsRunning()).join(), "a=VERSION=v2,b=VERSION=v2");
 
   // SIGTERM ends the agent, not the app.
-  daemon.kill("SIGTERM");
-  const code = await new Promise<number | null>((resolve) =>
-    daemon.once("exit", (c) => resolve(c)),
-  );
-  assert.equal(code, 0, log);
+  daemon.child.kill("SIGTERM");
+  assert.equal((await daemon.exited).code, 0, daemon.output());
   assert.equal((await versionsRunning()).join(), "a=VERSION=v2,b=VERSION=v2");
 });

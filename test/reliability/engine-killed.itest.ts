@@ -2,13 +2,13 @@
 // few seconds later. The running agent waits for it, then finishes the update: one
 // container per service, the new release everywhere, the volume's data intact.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { LABEL } from "../../src/engine/labels.ts";
+import { spawnCli, type CliProcess } from "../support/cli.ts";
 import { execIn } from "../support/agent.ts";
 import { uniqueName } from "../support/engine.ts";
 import { buildTestImage } from "../support/images.ts";
@@ -19,8 +19,7 @@ const name = uniqueName("ev-rel-kill");
 const dir = path.join(root, "var", "test", name);
 const base = "ev-rel-base:1";
 let engine: PrivateEngine;
-let agent: ChildProcess;
-let log = "";
+let agent: CliProcess;
 
 async function writeRelease(version: string): Promise<void> {
   for (const s of ["a", "b", "c"]) {
@@ -60,41 +59,21 @@ async function until(
     if (await check().catch(() => false)) return;
     await sleep(300);
   }
-  assert.fail(`timed out waiting for: ${what}\n--- agent log ---\n${log}`);
+  assert.fail(`timed out waiting for: ${what}\n--- agent log ---\n${agent.output()}`);
 }
 
 before(async () => {
   engine = await startPrivateEngine(path.join(dir, "engine"));
   await buildTestImage(engine.docker, { tag: base });
   await writeRelease("v1");
-  agent = spawn(
-    process.execPath,
-    [
-      path.join(root, "src/cli/main.ts"),
-      "run",
-      "--target",
-      path.join(dir, "docker-compose.yml"),
-      "--app",
-      name,
-      "--api-port",
-      "0",
-    ],
-    {
-      env: {
-        ...process.env,
-        DOCKER_HOST: `unix://${engine.socket}`,
-        EDGEVISOR_STATE_DIR: path.join(dir, "state"),
-        EDGEVISOR_LOCK_DIR: path.join(dir, "locks"),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+  agent = spawnCli(
+    ["run", "--target", path.join(dir, "docker-compose.yml"), "--app", name, "--api-port", "0"],
+    { dir, dockerHost: `unix://${engine.socket}` },
   );
-  agent.stdout!.on("data", (b: Buffer) => (log += b));
-  agent.stderr!.on("data", (b: Buffer) => (log += b));
 });
 
 after(async () => {
-  if (agent.exitCode === null) agent.kill("SIGKILL");
+  if (agent.child.exitCode === null) agent.child.kill("SIGKILL");
   await engine.destroy();
   await rm(dir, { recursive: true, force: true });
 });
@@ -111,7 +90,9 @@ test(
 
     await writeRelease("v2");
     await until("the update under way", async () =>
-      /→ (build|remove|create)/.test(log.split("wake: target file changed").at(-1) ?? ""),
+      /→ (build|remove|create)/.test(
+        agent.output().split("wake: target file changed").at(-1) ?? "",
+      ),
     );
     await engine.kill("SIGKILL");
     await sleep(3000);
@@ -122,6 +103,6 @@ test(
       async () => (await versions()).join() === "a:running:a-v2,b:running:b-v2,c:running:c-v2",
     );
     assert.equal((await execIn(engine.docker, name, "a", ["cat", "/data/file"])).trim(), "kept");
-    assert.equal(agent.exitCode, null, "the agent kept running through the engine's death");
+    assert.equal(agent.child.exitCode, null, "the agent kept running through the engine's death");
   },
 );

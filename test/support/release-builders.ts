@@ -1,36 +1,11 @@
 // Literal releases for pure tests: every ServiceSpec field has its parser default, so a
 // test only writes what it is about.
+import { emptyService } from "../../src/release/parse-service.ts";
 import type { NetworkSpec, Release, ServiceSpec, VolumeSpec } from "../../src/release/types.ts";
 import type { ContainerState, EngineSnapshot } from "../../src/engine/types.ts";
 
 export function service(name: string, over: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    name,
-    image: `${name}:1`,
-    environment: {},
-    labels: {},
-    ports: [],
-    expose: [],
-    volumes: [],
-    devices: [],
-    capAdd: [],
-    capDrop: [],
-    privileged: false,
-    networks: { default: { aliases: [] } },
-    dependsOn: {},
-    restart: "always",
-    ulimits: {},
-    sysctls: {},
-    dns: [],
-    extraHosts: [],
-    readOnly: false,
-    securityOpt: [],
-    groupAdd: [],
-    updateStrategy: "download-then-kill",
-    handoverTimeoutMs: 60_000,
-    features: [],
-    ...over,
-  };
+  return { ...emptyService(name), image: `${name}:1`, networks: { default: { aliases: [] } }, ...over };
 }
 
 export function release(
