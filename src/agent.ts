@@ -1,6 +1,5 @@
 // The composition root: everything the agent needs, wired from one AgentConfig. Nothing
 // else constructs engines, stores or executors.
-import path from "node:path";
 import Docker from "dockerode";
 import { socketPathOf, type AgentConfig } from "./config.ts";
 import { DockerEngine } from "./engine/docker-engine.ts";
@@ -9,11 +8,14 @@ import { Executor, type ExecutorDeps } from "./reconcile/executor.ts";
 import { LockDirs } from "./reconcile/locks.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { AgentStateStore } from "./state/agent-state.ts";
-import { createGuards, engineFetch, guardedFetch, type Guards } from "./guards/wiring.ts";
-import { deltaFetch, previousImageId } from "./images/delta-fetch.ts";
-import { manifestDigestVia } from "./images/docker-distribution.ts";
-import { DockerImageStore } from "./images/docker-store.ts";
-import { loadTrustedKeys } from "./images/trusted-keys.ts";
+import { deferredTlsError } from "./guards/clock-guard.ts";
+import {
+  createGuards,
+  engineFetch,
+  guardedFetch,
+  type FetchImage,
+  type Guards,
+} from "./guards/wiring.ts";
 
 export interface Agent {
   config: AgentConfig;
@@ -44,23 +46,24 @@ export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
   const faultPoint = hooks.faultPoint ?? (() => {});
   const pull = engineFetch(engine);
   // With a delta server: a delta from the image the service runs now, else a regular pull.
-  let keys: Promise<Awaited<ReturnType<typeof loadTrustedKeys>>> | undefined;
-  const fetch = config.deltaUrl
-    ? deltaFetch({
-        deltaUrl: config.deltaUrl,
-        store: new DockerImageStore(docker),
-        manifestDigest: manifestDigestVia(docker),
-        baseFor: (s) =>
-          previousImageId(reconciler.last?.engine, s.name, store.get().current?.release),
-        trustedKeys: () =>
-          (keys ??= loadTrustedKeys(config.trustedKeys || undefined).catch((e: unknown) => {
-            keys = undefined; // unreadable now: deltas are refused, and it is read again next time
-            throw e;
-          })),
-        tmpDir: path.join(config.stateDir, "delta-tmp"),
-        pull,
-        log,
-      })
+  let withDeltas: Promise<FetchImage> | undefined;
+  const deltaUrl = config.deltaUrl;
+  const fetch: FetchImage = deltaUrl
+    ? async (s, p, sig) => {
+        withDeltas ??= import("./images/delta-wiring.ts").then((m) =>
+          m.agentDeltaFetch({
+            deltaUrl,
+            trustedKeysDir: config.trustedKeys || undefined,
+            stateDir: config.stateDir,
+            docker,
+            snapshot: () => reconciler.last?.engine,
+            committed: () => store.get().current?.release,
+            pull,
+            log,
+          }),
+        );
+        return (await withDeltas)(s, p, sig);
+      }
     : pull;
   // Every fetch first gets its disk space (removing images no release needs), keeping the
   // target's and the rollback release's images.
@@ -73,8 +76,14 @@ export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
           target: release,
           ...(store.get().current ? { rollback: store.get().current!.release } : {}),
         }),
-        (s, p, sig) => {
-          if (!s.build) faultPoint(`during pull ${s.image}`);
+        async (s, p, sig) => {
+          if (!s.build) {
+            // Registries speak TLS: with an implausible clock, certificates cannot be
+            // checked, so pulls wait (with a clear reason) until NTP sets the clock.
+            const tls = deferredTlsError(await guards.clock.assess(sig));
+            if (tls) throw tls;
+            faultPoint(`during pull ${s.image}`);
+          }
           return fetch(s, p, sig);
         },
       )(service, progress, signal));
