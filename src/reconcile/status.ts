@@ -90,6 +90,14 @@ function guardAlerts(target: Release, engine: EngineSnapshot | undefined): strin
   const out: string[] = [];
   const oom = (engine?.containers ?? []).filter((c) => c.oomKilled).map((c) => c.service);
   if (oom.length) out.push(`killed for lack of memory (OOM): ${oom.join(", ")}`);
+  const looping = (engine?.containers ?? []).filter(
+    (c) => c.status === "restarting" || (c.restartCount ?? 0) >= 3,
+  );
+  for (const c of looping) {
+    out.push(
+      `crash loop: ${c.service} restarted ${c.restartCount ?? 0} times by the engine${c.status === "restarting" ? ", restarting now" : ""}`,
+    );
+  }
   const unlimited = servicesWithoutLimit(target);
   if (unlimited.length)
     out.push(`no mem_limit (may exhaust the device's memory): ${unlimited.join(", ")}`);
