@@ -79,12 +79,15 @@ after(async () => {
   for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove();
   for (const v of (await docker.listVolumes({ filters })).Volumes ?? [])
     await docker.getVolume(v.Name).remove();
+  // By tag, never by id: identical builds share an id across test runs (build cache), and
+  // removing the id would take another run's tags with it.
   for (const i of await docker.listImages()) {
-    if ((i.RepoTags ?? []).some((t) => t.startsWith(`${app}`)))
+    for (const tag of (i.RepoTags ?? []).filter((t) => t.startsWith(app))) {
       await docker
-        .getImage(i.Id)
-        .remove({ force: true })
+        .getImage(tag)
+        .remove()
         .catch(() => {});
+    }
   }
   await rm(dir, { recursive: true, force: true });
 });
