@@ -3,6 +3,7 @@
 // regular pull when the delta server has nothing (or something broken).
 // Delta load offline (a file, no server) is covered by delta.itest.ts.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
@@ -10,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { pack } from "tar-stream";
 import { createAgent } from "../../src/agent.ts";
 import { generateSigningKey } from "../../src/delta/signature.ts";
@@ -181,6 +183,47 @@ async function updateAtoB(deltaUrl: string, extra: { trustedKeys?: string } = {}
       await docker.getNetwork(n.Id).remove();
   }
 }
+
+test("edgevisor delta serve: digest references, ranges, 404 for unknown images", async () => {
+  const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [main, "delta", "serve", "--port", "0", "--cache-dir", join(work, "cli-cache"), "--level", "3"],
+    { env: { ...process.env, DOCKER_HOST: engineHost() }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = new Promise((r) => child.once("exit", r));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("delta serve did not start")), 30_000);
+      let out = "";
+      child.stdout.on("data", (c: Buffer) => {
+        const m = /serving deltas on (http:\/\/[^/]+)\//.exec((out += c.toString()));
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`delta serve exited with ${code}`)));
+    });
+    const q = `${url}/?src=${A.id}&dest=${encodeURIComponent(B.digestRef)}`;
+    const full = await fetch(q);
+    assert.equal(full.status, 200);
+    assert.equal(full.headers.get("x-edgevisor-target-id"), B.id);
+    const body = Buffer.from(await full.arrayBuffer());
+    const part = await fetch(q, { headers: { range: "bytes=100-" } });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get("content-range"), `bytes 100-${body.length - 1}/${body.length}`);
+    assert.deepEqual(Buffer.from(await part.arrayBuffer()), body.subarray(100));
+    const unknown = await fetch(
+      `${url}/?src=${A.id}&dest=${encodeURIComponent(`${registry}/${name}@sha256:${"0".repeat(64)}`)}`,
+    );
+    assert.equal(unknown.status, 404);
+    await unknown.arrayBuffer();
+  } finally {
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  }
+});
 
 function deltaBytes(progress: Progress[]): number | undefined {
   return progress.findLast((p) => p.phase === "delta" && /^delta applied/.test(p.detail ?? ""))
