@@ -6,7 +6,7 @@
 // fetches only the manifest and sets the tag exactly as a pull would. Any failure on the
 // delta path falls back to the regular pull, and says why.
 import type { KeyObject } from "node:crypto";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { EngineSnapshot, ProgressSink } from "../engine/types.ts";
 import { toEvError } from "../errors.ts";
@@ -37,11 +37,17 @@ export interface DeltaFetchDeps {
 
 /** A fetch that tries a delta first for pulled images whose service runs an older image. */
 export function deltaFetch(deps: DeltaFetchDeps): Fetch {
+  let swept: Promise<void> | undefined;
   return async (service, progress, signal) => {
     const base = service.build ? undefined : deps.baseFor(service);
     if (!base) return deps.pull(service, progress, signal);
     let id: string | undefined;
     try {
+      swept ??= sweep(deps.tmpDir).catch((e: unknown) => {
+        swept = undefined;
+        throw e;
+      });
+      await swept;
       id = await fetchDelta(deps, service, base, progress, signal);
     } catch (e) {
       if (signal.aborted) throw e;
@@ -74,7 +80,6 @@ async function fetchDelta(
   url.searchParams.set("src", base);
   url.searchParams.set("dest", dest);
   const trustedKeys = await deps.trustedKeys();
-  await mkdir(deps.tmpDir, { recursive: true });
   const work = await mkdtemp(join(deps.tmpDir, "ev-delta-"));
   try {
     const file = join(work, "delta.tar");
@@ -110,6 +115,14 @@ async function fetchDelta(
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Work dirs a killed agent left behind (once per process, before its first delta). */
+async function sweep(tmpDir: string): Promise<void> {
+  await mkdir(tmpDir, { recursive: true });
+  for (const name of await readdir(tmpDir))
+    if (name.startsWith("ev-delta-"))
+      await rm(join(tmpDir, name), { recursive: true, force: true });
 }
 
 /**

@@ -2,13 +2,14 @@
 // their cap, final answers, stalls, digest check. No engine.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { downloadDelta } from "../../src/images/delta-download.ts";
-import { digestReference, previousImageId } from "../../src/images/delta-fetch.ts";
+import { deltaFetch, digestReference, previousImageId } from "../../src/images/delta-fetch.ts";
+import type { ImageStore } from "../../src/images/types.ts";
 import { container, emptyEngine, release, service } from "../support/release-builders.ts";
 import { withTmp } from "../delta/support.ts";
 
@@ -195,3 +196,46 @@ test("the delta's dest is the repository with the registry's manifest digest", a
   assert.equal(await digestReference("127.0.0.1:5555/app", lookup), `127.0.0.1:5555/app@${d}`);
   assert.equal(await digestReference(`app@${d}`, async () => "x"), `app@${d}`);
 });
+
+test("deltaFetch: builds and services without a base pull at once; failures pull and say why", () =>
+  withTmp(async (dir) => {
+    await mkdir(join(dir, "ev-delta-left-by-a-killed-agent"), { recursive: true });
+    const pulled: string[] = [];
+    const log: string[] = [];
+    const asked: string[] = [];
+    const fetchImage = deltaFetch({
+      deltaUrl: "http://127.0.0.1:9/delta",
+      store: { inspect: async () => undefined } as unknown as ImageStore,
+      manifestDigest: async (ref) => {
+        asked.push(ref);
+        return `sha256:${"d".repeat(64)}`;
+      },
+      baseFor: (s) => (s.name === "web" ? "sha256:old" : undefined),
+      trustedKeys: async () => [],
+      tmpDir: dir,
+      pull: async (s) => {
+        pulled.push(s.image);
+      },
+      log: (l) => log.push(l),
+    });
+    const signal = new AbortController().signal;
+    await fetchImage(service("db", { image: "db:2" }), () => {}, signal);
+    await fetchImage(
+      service("web", {
+        image: "web:2",
+        build: { context: "/src", dockerfile: "Dockerfile", args: {}, labels: {} },
+      }),
+      () => {},
+      signal,
+    );
+    assert.deepEqual(pulled, ["db:2", "web:2"]);
+    assert.deepEqual(log, []);
+    await fetchImage(service("web", { image: "web:2" }), () => {}, signal);
+    assert.deepEqual(pulled, ["db:2", "web:2", "web:2"]);
+    assert.match(
+      log[0] ?? "",
+      /delta for web:2 not used \(.*sha256:old is no longer on the engine\): pulling/,
+    );
+    assert.deepEqual(asked, [], "nothing asked before the base is known to be there");
+    assert.deepEqual(await readdir(dir), [], "work dirs of a killed agent are removed");
+  }));

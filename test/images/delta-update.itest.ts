@@ -236,7 +236,11 @@ const layerDownloads = (progress: Progress[]) =>
 test("an update fetches a delta from the running image and pulls only the manifest", async () => {
   served.length = 0;
   const r = await updateAtoB(serverUrl);
-  assert.deepEqual(r.steps, [`pull ${B.ref}`, "remove web (outdated)", "create web", "start web"]);
+  assert.deepEqual(
+    r.steps.filter((s) => s.startsWith("pull")),
+    [`pull ${B.ref}`],
+    "the delta runs inside the one fetch step",
+  );
   const bytes = deltaBytes(r.progress);
   assert.ok(bytes !== undefined, `no delta progress: ${JSON.stringify(r.progress.slice(-5))}`);
   assert.ok(bytes < B.size / 50, `delta ${bytes} bytes for a ${B.size}-byte image`);
