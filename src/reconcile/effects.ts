@@ -62,7 +62,9 @@ export function predictEffect(
         configHash: step.configHash,
         imageId: image?.id ?? "",
         image: svc.image,
-        status: "created",
+        status: step.start ? "running" : "created",
+        ...(step.start ? { startedAt: now } : {}),
+        ...(step.start && svc.healthcheck ? { health: "healthy" as const } : {}),
         ...(step.netnsContainerId ? { netnsOf: step.netnsContainerId } : {}),
       });
       break;

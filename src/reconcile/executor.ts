@@ -114,14 +114,18 @@ export class Executor {
       createContainer: async (s, ctx) => {
         const lockDir = await locks.ensure(ctx.release.app, s.service.name);
         if (s.clearHandover) await locks.clearHandover(ctx.release.app, s.service.name);
-        await engine.createContainer({
+        const request = {
           release: ctx.release,
           service: s.service,
           configHash: s.configHash,
           lockDir,
           ...(s.netnsContainerId ? { netnsContainerId: s.netnsContainerId } : {}),
           supervisor: this.deps.supervisorFor?.(s.service),
-        });
+        };
+        const id = await engine.createContainer(request);
+        // Killed between the two: the next pass finds it created and starts it.
+        this.deps.faultPoint(`between create and start of ${s.service.name}`);
+        if (s.start) await engine.startContainer(id, request);
       },
       startContainer: async (s, ctx) => {
         if (s.restart) this.noteRestart(s.container.id);

@@ -251,10 +251,11 @@ function planReplace(
       else if (!ctx.allTargetImagesPresent())
         ctx.wait(`${s.name}: waiting for every target image before stopping`);
       else if (locked) ctx.wait(`${s.name}: update lock held, old container kept`);
-      else for (const c of outdated) out.remove.push(removeStep(s, c, "outdated"));
+      else replaceNow(ctx, s, outdated, out, infraReady);
       return;
     case "kill-then-download":
       if (locked) ctx.wait(`${s.name}: update lock held, old container kept`);
+      else if (imagePresent) replaceNow(ctx, s, outdated, out, infraReady);
       else for (const c of outdated) out.remove.push(removeStep(s, c, "outdated"));
       return;
     case "delete-then-download": {
@@ -273,6 +274,7 @@ function planReplace(
       );
       for (const image of oldImages)
         out.removeImage.push({ action: "removeImage", image, service: s.name });
+      if (imagePresent && infraReady && !netnsService(s)) planCreate(ctx, s, out, false);
       return;
     }
     case "hand-over":
@@ -280,6 +282,19 @@ function planReplace(
       else if (infraReady) planCreate(ctx, s, out, true);
       return;
   }
+}
+
+/** Remove the old containers and create the new one in the same pass (removes run first). */
+function replaceNow(
+  ctx: PlanContext,
+  s: ServiceSpec,
+  outdated: ContainerState[],
+  out: StepBuckets,
+  infraReady: boolean,
+): void {
+  for (const c of outdated) out.remove.push(removeStep(s, c, "outdated"));
+  // A service:X container waits for X's new container, which exists only after this pass.
+  if (infraReady && !netnsService(s)) planCreate(ctx, s, out, false);
 }
 
 function planHandoverEnd(
@@ -339,6 +354,8 @@ function planCreate(
     service: s,
     configHash: ctx.hash(s),
     clearHandover,
+    // Start it in the same step when nothing holds it back: one pass less per update.
+    start: !ctx.input.stopped?.includes(s.name) && unmetDependencies(ctx, s).length === 0,
     ...(netnsContainerId ? { netnsContainerId } : {}),
   });
 }

@@ -28,6 +28,8 @@ export type Step =
       /** Container whose network namespace this one joins (network_mode: service:X). */
       netnsContainerId?: string;
       clearHandover: boolean;
+      /** Start it right after creating (its dependencies are met). */
+      start: boolean;
     }
   | { action: "startContainer"; service: ServiceSpec; container: ContainerRef; restart: boolean }
   /** Stop and keep the container (a service held stopped through the API). */
@@ -58,7 +60,7 @@ export function describeStep(step: Step): string {
     case "removeImage":
       return `remove image of ${step.service}`;
     case "createContainer":
-      return `create ${step.service.name}`;
+      return `${step.start ? "create and start" : "create"} ${step.service.name}`;
     case "startContainer":
       return `${step.restart ? "restart" : "start"} ${step.service.name}`;
     case "stopContainer":

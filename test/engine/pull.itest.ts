@@ -44,8 +44,7 @@ test("images missing on the device are pulled from a registry, with progress", a
     assert.deepEqual(agent.steps, [
       "create network default",
       `pull ${ref}`,
-      "create web",
-      "start web",
+      "create and start web",
     ]);
   } finally {
     await agent.cleanup(app, [ref]);

@@ -41,6 +41,7 @@ describe("parallel batches of one pass", () => {
         service: s(n),
         configHash: "h",
         clearHandover: false,
+        start: false,
       })),
       ...["db", "vpn", "web"].map((n): Step => ({
         action: "startContainer",

@@ -47,17 +47,21 @@ describe("planner: first install", () => {
   test("creates infrastructure, fetches in parallel, then starts in dependency order", () => {
     assert.deepEqual(passes(v1, emptyEngine()), [
       "create network default; create volume data; pull db:1 ∥ pull web:1",
-      "create db; create web",
-      "start db",
+      "create and start db; create web",
       "start web",
     ]);
   });
 
-  test("web waits for db while db is not started", () => {
-    const afterCreate = simulate(input(v1, emptyEngine()), { maxPasses: 2 }).final;
-    const plan = planUpdate(input(v1, afterCreate));
-    assert.equal(describePlan(plan.steps), "start db");
-    assert.deepEqual(plan.waiting, ["web: waits for db to be started"]);
+  test("web is created but not started while db is not started", () => {
+    const afterPull = simulate(input(v1, emptyEngine()), { maxPasses: 1 }).final;
+    const plan = planUpdate(input(v1, afterPull));
+    const starts = plan.steps.map(
+      (st) => st.action === "createContainer" && [st.service.name, st.start],
+    );
+    assert.deepEqual(starts, [
+      ["db", true],
+      ["web", false],
+    ]);
   });
 
   test("builds instead of pulling for build services", () => {
@@ -86,9 +90,7 @@ describe("planner: update strategies", () => {
   test("download-then-kill: pull first, stop the old one only when every image is present", () => {
     assert.deepEqual(passes(withWeb({ image: "web:2" }), converged(v1)), [
       "pull web:2",
-      "remove web (outdated)",
-      "create web",
-      "start web",
+      "remove web (outdated); create and start web",
     ]);
   });
 
@@ -102,9 +104,7 @@ describe("planner: update strategies", () => {
     );
     assert.deepEqual(passes(v2, converged(v1)), [
       "pull db:2 ∥ pull web:2",
-      "remove web (outdated); remove db (outdated)",
-      "create db; create web",
-      "start db",
+      "remove web (outdated); remove db (outdated); create and start db; create web",
       "start web",
     ]);
   });
@@ -112,14 +112,14 @@ describe("planner: update strategies", () => {
   test("kill-then-download: stop first, then pull", () => {
     assert.deepEqual(
       passes(withWeb({ image: "web:2", updateStrategy: "kill-then-download" }), converged(v1)),
-      ["remove web (outdated)", "pull web:2", "create web", "start web"],
+      ["remove web (outdated)", "pull web:2", "create and start web"],
     );
   });
 
   test("delete-then-download: the old image goes before the pull", () => {
     assert.deepEqual(
       passes(withWeb({ image: "web:2", updateStrategy: "delete-then-download" }), converged(v1)),
-      ["remove web (outdated); remove image of web", "pull web:2", "create web", "start web"],
+      ["remove web (outdated); remove image of web", "pull web:2", "create and start web"],
     );
   });
 
@@ -129,18 +129,14 @@ describe("planner: update strategies", () => {
       environment: { X: "1" },
       updateStrategy: "delete-then-download",
     });
-    assert.deepEqual(passes(v2, converged(v1)), [
-      "remove web (outdated)",
-      "create web",
-      "start web",
-    ]);
+    assert.deepEqual(passes(v2, converged(v1)), ["remove web (outdated); create and start web"]);
   });
 
   test("hand-over: new beside old, old removed once handover-complete is written", () => {
     const v2 = withWeb({ image: "web:2", updateStrategy: "hand-over" });
     assert.deepEqual(
       passes(v2, converged(v1), { locks: { web: { locked: false, handoverComplete: true } } }),
-      ["pull web:2", "create web", "start web", "remove web (handed over)"],
+      ["pull web:2", "create and start web", "remove web (handed over)"],
     );
   });
 
@@ -148,8 +144,7 @@ describe("planner: update strategies", () => {
     const v2 = withWeb({ image: "web:2", updateStrategy: "hand-over", handoverTimeoutMs: 2500 });
     assert.deepEqual(passes(v2, converged(v1), {}, { tickMs: 1000 }), [
       "pull web:2",
-      "create web",
-      "start web",
+      "create and start web",
       "(wait: web: hand-over waits for handover-complete (timeout in 2 s))",
       "(wait: web: hand-over waits for handover-complete (timeout in 1 s))",
       "remove web (hand-over timeout)",
@@ -204,9 +199,7 @@ describe("planner: update locks", () => {
     const locks = { web: { locked: true, handoverComplete: false } };
     assert.deepEqual(passes(v2, converged(v1), { locks, force: true }), [
       "pull web:2",
-      "remove web (outdated)",
-      "create web",
-      "start web",
+      "remove web (outdated); create and start web",
     ]);
   });
 
@@ -224,7 +217,7 @@ describe("planner: drift and repair", () => {
   test("a container removed by hand is recreated", () => {
     const engine = converged(v1);
     engine.containers = engine.containers.filter((c) => c.service !== "web");
-    assert.deepEqual(passes(v1, engine), ["create web", "start web"]);
+    assert.deepEqual(passes(v1, engine), ["create and start web"]);
   });
 
   test("a container stopped by hand is restarted, unless it is in backoff", () => {
@@ -266,7 +259,7 @@ describe("planner: drift and repair", () => {
   test("a dead container is replaced", () => {
     const engine = converged(v1);
     engine.containers.find((c) => c.service === "web")!.status = "dead";
-    assert.deepEqual(passes(v1, engine), ["remove web (outdated)", "create web", "start web"]);
+    assert.deepEqual(passes(v1, engine), ["remove web (outdated); create and start web"]);
   });
 
   test("containers of other apps are never touched", () => {
@@ -345,7 +338,7 @@ describe("planner: depends_on conditions", () => {
         dependsOn: { migrate: { condition: "service_completed_successfully" } },
       }),
     ]);
-    let engine = simulate(input(r, emptyEngine()), { maxPasses: 3 }).final; // infra+pull, create, start db
+    let engine = simulate(input(r, emptyEngine()), { maxPasses: 2 }).final; // infra+pull; create (db started)
     const db = engine.containers.find((c) => c.service === "db")!;
     db.health = "starting";
     assert.deepEqual(planUpdate(input(r, engine)).waiting, [
@@ -379,11 +372,8 @@ describe("planner: depends_on conditions", () => {
     const r2 = release([service("vpn", { image: "vpn:2" }), r1.services.app!]);
     assert.deepEqual(passes(r2, engine), [
       "pull vpn:2",
-      "remove app (outdated); remove vpn (outdated)",
-      "create vpn",
-      "start vpn",
-      "create app",
-      "start app",
+      "remove app (outdated); remove vpn (outdated); create and start vpn",
+      "create and start app",
     ]);
   });
 });

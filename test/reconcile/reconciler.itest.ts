@@ -103,8 +103,7 @@ describe("reconciler on the real engine", () => {
       assert.deepEqual(agent.steps, [
         `build ${app}_web:v2`,
         "remove web (outdated)",
-        "create web",
-        "start web",
+        "create and start web",
       ]);
       assert.equal((await execIn(docker, app, "web", ["cat", "/version"])).trim(), "v2");
       const after = await containersOf(app);
@@ -139,8 +138,7 @@ describe("reconciler on the real engine", () => {
         "remove web (outdated)",
         "remove image of web",
         `build ${app}_web:v2`,
-        "create web",
-        "start web",
+        "create and start web",
       ]);
       await assert.rejects(docker.getImage(`${app}_web:v1`).inspect(), /no such image/i);
     } finally {
@@ -169,8 +167,7 @@ describe("reconciler on the real engine", () => {
       assert.deepEqual(await converge(agent, v2), { status: "applied" });
       assert.deepEqual(agent.steps, [
         `build ${app}_web:v2`,
-        "create web",
-        "start web",
+        "create and start web",
         "remove web (handed over)",
       ]);
       const now = await containersOf(app);
@@ -228,7 +225,7 @@ describe("reconciler on the real engine", () => {
       await docker.getContainer(b.Id).kill();
       agent.steps.length = 0;
       assert.deepEqual(await converge(agent, v1), { status: "applied" });
-      assert.deepEqual(agent.steps.sort(), ["create a", "restart b", "start a"]);
+      assert.deepEqual(agent.steps.sort(), ["create and start a", "restart b"]);
       assert.equal((await mine.inspect()).State.Running, true, "the user's container is untouched");
     } finally {
       await mine.remove({ force: true });
