@@ -8,7 +8,7 @@ import type { ContainerEngine, CreateContainerRequest, ProgressSink } from "../e
 import type { Release, ServiceSpec } from "../release/types.ts";
 import type { LockDirs } from "./locks.ts";
 import { parallelBatch } from "./parallel.ts";
-import { describeStep, type Action, type Step, type StepOf } from "./steps.ts";
+import { describePlan, describeStep, type Action, type Step, type StepOf } from "./steps.ts";
 
 export interface ExecutorDeps {
   engine: ContainerEngine;
@@ -56,6 +56,10 @@ export class Executor {
   }
 
   async runPass(steps: Step[], ctx: PassContext): Promise<void> {
+    if (steps.length === 0) return;
+    // One record per pass, not per step: it only tells a restarted agent what was under way
+    // (the engine is what it plans from), and every write is an fsync on flash.
+    await this.deps.recordInFlight(describePlan(steps));
     try {
       for (let i = 0; i < steps.length;) {
         if (ctx.signal.aborted) throw aborted();
@@ -74,7 +78,6 @@ export class Executor {
   private async runStep(step: Step, ctx: PassContext): Promise<void> {
     const description = describeStep(step);
     this.deps.faultPoint(`before ${description}`);
-    await this.deps.recordInFlight(description);
     this.deps.onStep({ step, description, phase: "start" });
     try {
       await (this.handlers[step.action] as (s: Step, c: PassContext) => Promise<void>)(step, ctx);

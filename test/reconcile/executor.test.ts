@@ -69,8 +69,8 @@ test("a newer target stops the pass at the next safe point: between two steps", 
     assert.deepEqual(calls, ["createNetwork"], "the step under way finished; nothing after it ran");
     assert.deepEqual(
       inFlight,
-      ["create network default", undefined],
-      "the in-flight record is cleared",
+      ["create network default; create volume data; remove web (outdated)", undefined],
+      "the pass is recorded once, then cleared",
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
