@@ -7,7 +7,7 @@ import { EvError } from "../errors.ts";
 import type { ContainerEngine, CreateContainerRequest, ProgressSink } from "../engine/types.ts";
 import type { Release, ServiceSpec } from "../release/types.ts";
 import type { LockDirs } from "./locks.ts";
-import { parallelBatch } from "./parallel.ts";
+import { parallelBatch, serviceChains } from "./parallel.ts";
 import { describePlan, describeStep, type Action, type Step, type StepOf } from "./steps.ts";
 
 export interface ExecutorDeps {
@@ -63,6 +63,11 @@ export class Executor {
     try {
       for (let i = 0; i < steps.length;) {
         if (ctx.signal.aborted) throw aborted();
+        const chains = serviceChains(steps.slice(i), ctx.release);
+        if (chains && chains.length > 1) {
+          await this.runChains(chains, ctx);
+          break;
+        }
         const batch = parallelBatch(steps, i, ctx.release);
         // Every step of a batch ends before the pass goes on or fails: nothing runs on after.
         const results = await Promise.allSettled(batch.map((s) => this.runStep(s, ctx)));
@@ -73,6 +78,20 @@ export class Executor {
     } finally {
       await this.deps.recordInFlight(undefined);
     }
+  }
+
+  /** Each chain in order, chains side by side; a newer target stops them between steps. */
+  private async runChains(chains: Step[][], ctx: PassContext): Promise<void> {
+    const results = await Promise.allSettled(
+      chains.map(async (chain) => {
+        for (const step of chain) {
+          if (ctx.signal.aborted) throw aborted();
+          await this.runStep(step, ctx);
+        }
+      }),
+    );
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   private async runStep(step: Step, ctx: PassContext): Promise<void> {

@@ -54,3 +54,48 @@ function dependsOn(release: Release, service: string, on: string): boolean {
   const s = release.services[service];
   return s !== undefined && (on in s.dependsOn || s.networkMode === `service:${on}`);
 }
+
+const CONTAINER_ACTIONS: ReadonlySet<Action> = new Set([
+  "removeContainer",
+  "removeImage",
+  "createContainer",
+  "startContainer",
+  "stopContainer",
+  "restartContainer",
+]);
+
+function ownerOf(s: Step): string | undefined {
+  switch (s.action) {
+    case "removeContainer":
+    case "stopContainer":
+      return s.container.service;
+    case "removeImage":
+      return s.service;
+    case "createContainer":
+    case "startContainer":
+    case "restartContainer":
+      return s.service.name;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Per-service chains for container steps of services that do not depend on one another:
+ * each service's steps keep their order (stop the old, then create and start the new) and
+ * the chains run side by side, so a slow stop holds back only its own service. Undefined
+ * when the steps cannot be split that way; then they run in batches.
+ */
+export function serviceChains(steps: readonly Step[], release: Release): Step[][] | undefined {
+  const chains = new Map<string, Step[]>();
+  for (const s of steps) {
+    const owner = CONTAINER_ACTIONS.has(s.action) ? ownerOf(s) : undefined;
+    if (owner === undefined) return undefined;
+    chains.set(owner, [...(chains.get(owner) ?? []), s]);
+  }
+  const names = [...chains.keys()];
+  for (const a of names) {
+    if (names.some((b) => b !== a && dependsOn(release, a, b))) return undefined;
+  }
+  return [...chains.values()];
+}

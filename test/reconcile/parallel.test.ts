@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parallelBatch } from "../../src/reconcile/parallel.ts";
+import { parallelBatch, serviceChains } from "../../src/reconcile/parallel.ts";
 import { describeStep, type Step } from "../../src/reconcile/steps.ts";
 import type { Release } from "../../src/release/types.ts";
 import { release, service } from "../support/release-builders.ts";
@@ -80,6 +80,52 @@ describe("parallel batches of one pass", () => {
     assert.equal(
       batches(steps, r),
       "create network default; pull db:1 ∥ pull api:1; remove image of db; remove image of api",
+    );
+  });
+});
+
+describe("per-service chains", () => {
+  const create = (r: Release, name: string): Step => ({
+    action: "createContainer",
+    service: r.services[name]!,
+    configHash: "h",
+    clearHandover: false,
+    start: true,
+  });
+  const chainsText = (chains: Step[][] | undefined) =>
+    chains?.map((c) => c.map(describeStep).join(" → "));
+
+  test("independent services: each stops its old container, then creates and starts the new one", () => {
+    const r = release([service("a"), service("b"), service("c")]);
+    const steps = [
+      remove("a"),
+      remove("b"),
+      { action: "removeImage", image: "b:0", service: "b" } as Step,
+      create(r, "a"),
+      create(r, "b"),
+    ];
+    assert.deepEqual(chainsText(serviceChains(steps, r)), [
+      "remove a (outdated) → create and start a",
+      "remove b (outdated) → remove image of b → create and start b",
+    ]);
+  });
+
+  test("no chains when services depend on one another, or a step is not a service's", () => {
+    const r = release([
+      service("db"),
+      service("api", { dependsOn: { db: { condition: "service_started" } } }),
+    ]);
+    assert.equal(
+      serviceChains([remove("api"), remove("db"), create(r, "db"), create(r, "api")], r),
+      undefined,
+    );
+    const plain = release([service("a")]);
+    assert.equal(
+      serviceChains(
+        [{ action: "createNetwork", network: plain.networks.default! }, remove("a")],
+        plain,
+      ),
+      undefined,
     );
   });
 });
