@@ -59,7 +59,8 @@ const lines: { at: number; text: string }[] = [];
 const daemon = spawn(
   process.execPath,
   [
-    path.join(ROOT, "src/cli/main.ts"),
+    // The shipped launcher, with the heap flags it sets (src/guards/agent-self.ts).
+    path.join(ROOT, "bin/edgevisor.js"),
     "run",
     "--target",
     target,

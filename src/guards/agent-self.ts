@@ -18,12 +18,14 @@ export const AGENT_OOM_SCORE_ADJ = -500;
  * is release models, engine snapshots and status; image data streams through buffers outside
  * the V8 heap and the delta codec's zstd memory is native and bounded. Measured peaks of used
  * heap: `apply --dry-run` of the demo release 29 MiB, `lint` 32 MiB, `doctor` 28 MiB (most of
- * it Node's own baseline). 96 MiB of old space plus the young generation
- * (--max-semi-space-size=8, 3 × 8 MiB) caps the JS heap near 120 MiB, about four times that:
- * under a quarter of a 512 MB device, leaving the rest to the engine and the services.
+ * it Node's own baseline). 96 MiB of old space plus the young generation caps the JS heap
+ * near 100 MiB, about three times that: under a quarter of a 512 MB device, leaving the rest
+ * to the engine and the services. The young generation is kept at 1 MiB semi-spaces: V8
+ * otherwise grows it on its own after a few hundred reconcile passes (RSS +16 MB that never
+ * comes back, bench/core/passes.ts), and the agent's allocations are small and short-lived.
  */
 export const AGENT_MAX_OLD_SPACE_MB = 96;
-export const AGENT_MAX_SEMI_SPACE_MB = 8;
+export const AGENT_MAX_SEMI_SPACE_MB = 1;
 
 export interface SelfProtectionDeps {
   writeOomScoreAdj: (value: string) => Promise<void>;

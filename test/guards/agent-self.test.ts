@@ -65,8 +65,8 @@ describe("agent self-protection", () => {
   });
 
   test("heap flags are added unless the caller chose them", () => {
-    assert.deepEqual(heapFlags([], {}), ["--max-old-space-size=96", "--max-semi-space-size=8"]);
-    assert.deepEqual(heapFlags(["--max-old-space-size=200"], {}), ["--max-semi-space-size=8"]);
+    assert.deepEqual(heapFlags([], {}), ["--max-old-space-size=96", "--max-semi-space-size=1"]);
+    assert.deepEqual(heapFlags(["--max-old-space-size=200"], {}), ["--max-semi-space-size=1"]);
     assert.deepEqual(
       heapFlags([], { NODE_OPTIONS: "--max_old_space_size=300 --max-semi-space-size=2" }),
       [],
