@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { ApiKeys } from "../src/api/api-keys.ts";
 import { LABEL } from "../src/engine/labels.ts";
 import { execIn } from "./support/agent.ts";
+import { startNotifyListener, type NotifyListener } from "./health/support.ts";
 import { spawnCli, type CliProcess } from "./support/cli.ts";
 import { testDocker, uniqueName } from "./support/engine.ts";
 import { useBaseImage } from "./support/images.ts";
@@ -18,6 +19,7 @@ const base = useBaseImage("ev-run-base");
 const app = uniqueName("ev-run");
 let dir: string;
 let daemon: CliProcess;
+let notify: NotifyListener;
 
 async function until<T>(
   what: string,
@@ -50,6 +52,7 @@ before(async () => {
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 `,
   );
+  notify = await startNotifyListener(path.join(dir, "notify.sock"));
   daemon = spawnCli(
     [
       "run",
@@ -64,12 +67,14 @@ before(async () => {
       "--reboot-command",
       `echo reboot >> ${path.join(dir, "power.log")}`,
     ],
-    { dir },
+    // systemd's side: a real notify socket, and a 2 s watchdog.
+    { dir, env: { NOTIFY_SOCKET: notify.address, WATCHDOG_USEC: "2000000" } },
   );
 });
 
 after(async () => {
   if (daemon.child.exitCode === null) daemon.child.kill("SIGKILL");
+  await notify.close();
   for (const c of await docker.listContainers({
     all: true,
     filters: { label: [`${LABEL.app}=${app}`] },
@@ -163,7 +168,16 @@ test("the daemon serves the local API, and a labelled service reaches it with it
   });
   assert.equal(ran, "reboot\nreboot\nreboot\n");
 
+  // Under systemd: READY=1 once initialised, then WATCHDOG=1 every half period, from the agent.
+  const ready = await notify.waitFor((d) => d.data.split("\n").includes("READY=1"), 10_000);
+  assert.equal(ready.pid, daemon.child.pid);
+  await notify.waitFor((d) => d.data === "WATCHDOG=1" && d.t > ready.t + 1.5, 10_000);
+  const first = notify.messages().findIndex((d) => d.data.split("\n").includes("READY=1"));
+  const firstPing = notify.messages().findIndex((d) => d.data === "WATCHDOG=1");
+  assert.ok(first >= 0 && first < firstPing, "READY=1 before the first WATCHDOG=1");
+
   daemon.child.kill("SIGTERM");
   assert.equal((await daemon.exited).code, 0, daemon.output());
+  await notify.waitFor((d) => d.data.split("\n").includes("STOPPING=1"), 5000);
   await assert.rejects(fetch(`${url}/ping`), "the API is closed with the agent");
 });
