@@ -5,7 +5,12 @@ import type { NetworkSpec, Release, ServiceSpec, VolumeSpec } from "../../src/re
 import type { ContainerState, EngineSnapshot } from "../../src/engine/types.ts";
 
 export function service(name: string, over: Partial<ServiceSpec> = {}): ServiceSpec {
-  return { ...emptyService(name), image: `${name}:1`, networks: { default: { aliases: [] } }, ...over };
+  return {
+    ...emptyService(name),
+    image: `${name}:1`,
+    networks: { default: { aliases: [] } },
+    ...over,
+  };
 }
 
 export function release(
