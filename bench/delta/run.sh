@@ -108,6 +108,23 @@ new_layers_absent() { # no image on the engine has any of NEW's own layers (file
   # shellcheck disable=SC2086
   ! docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' $ids | grep -qxF -f "$1"
 }
+stamp_lines() { # prefix each line with seconds since the first one
+  local t0 l
+  t0=$(date +%s.%N)
+  while IFS= read -r l; do printf '%6.1f %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$l"; done
+}
+rss_sampler() { # rss_sampler PATTERN OUT: every 0.5 s until OUT.stop exists, seconds and VmRSS (KiB)
+  local t0 i pid rss
+  t0=$(date +%s.%N)
+  for i in $(seq 1 $((LOAD_TIMEOUT * 4))); do
+    pid=$(pgrep -n -f -- "$1" || true)
+    rss=$([ -n "$pid" ] && awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    [ -z "$rss" ] || printf '%6.1f %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$rss"
+    [ -f "$2.stop" ] && break
+    sleep 0.5
+  done >"$2"
+  rm -f "$2.stop"
+}
 image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 
 # --- image pairs ---------------------------------------------------------------------------------
@@ -285,9 +302,14 @@ run_pair() {
 
   # edgevisor: create on the engine holding both, load on the engine holding OLD only
   say "$name: edgevisor delta create"
+  # progress lines on stderr, time-stamped into $W/phases-$name-create.txt (where the time goes),
+  # RSS of the process every 0.5 s into $W/rss-$name-create.txt
+  rss_sampler "delta create evbench-delta/$name:old" "$W/rss-$name-create.txt" &
+  local sampler=$!
   timed node "$root/src/cli/main.ts" delta create "evbench-delta/$name:old" "evbench-delta/$name:new" \
-    -o "$d/d.tar" >"$d/create.out"
+    -o "$d/d.tar" >"$d/create.out" 2> >(stamp_lines >"$W/phases-$name-create.txt")
   local cs=$T_S cr=$T_RSS dsize
+  touch "$W/rss-$name-create.txt.stop" && wait "$sampler"
   dsize=$(stat -c %s "$d/d.tar")
   docker rmi "evbench-delta/$name:new" "$REG/evbench-delta/$name:new" >/dev/null
   [ -z "$(image_id "$new_id")" ] || { say "NEW still on the engine"; exit 1; }
@@ -296,8 +318,11 @@ run_pair() {
   w0=$(engine_written)
   local load_rc=0 apply_s
   # The device-side CLI (bin/edgevisor.js re-execs itself with the agent's heap caps).
+  rss_sampler "image load -i $d/d.tar" "$W/rss-$name-load.txt" &
+  sampler=$!
   timed timeout "$LOAD_TIMEOUT" node "$root/bin/edgevisor.js" image load -i "$d/d.tar" \
-    >"$d/load.out" 2>"$d/load.err" || load_rc=$?
+    >"$d/load.out" 2> >(stamp_lines >"$W/phases-$name-load.txt") || load_rc=$?
+  touch "$W/rss-$name-load.txt.stop" && wait "$sampler"
   w1=$(engine_written)
   apply_s=$T_S
   if [ "$load_rc" = 124 ]; then
@@ -307,7 +332,7 @@ run_pair() {
     # the killed loader leaves its reader container; remove it (it is ours, on our engine)
     docker ps -aq --filter label=io.edgevisor.delta-base | xargs -r docker rm -f >/dev/null
   elif [ "$load_rc" != 0 ]; then
-    say "$name: image load failed ($load_rc)"; cat "$d/load.err" >&2; exit 1
+    say "$name: image load failed ($load_rc)"; cat "$W/phases-$name-load.txt" >&2; exit 1
   else
     [ "$(image_id "evbench-delta/$name:new")" = "$new_id" ] || { say "loaded id differs from NEW's"; exit 1; }
   fi
@@ -322,8 +347,13 @@ run_pair() {
     echo
     echo "Goals: size ≤ smallest anchor ($best, $(fmt_b "${A_SIZE[$best]}")): $(le "$dsize" "${A_SIZE[$best]}");" \
       "create ≤ xdelta3's ${A_CS[xdelta3 -9 -B <old size>]} s: $(le "$cs" "${A_CS[xdelta3 -9 -B <old size>]}");" \
-      "create RSS ≤ 512 MiB: $(le "$cr" 524288); apply RSS ≤ 128 MiB: $(le "$T_RSS" 131072);" \
-      "load ≤ docker pull's $ps s: $(le "$T_S" "$ps"); bytes written ≤ docker pull's $(fmt_b "$pw"): $(le "$ew" "$pw")." \
+      "create RSS ≤ 512 MiB: $(le "$cr" 524288);" \
+      "$(if [ "$load_rc" = 0 ]; then
+        echo "apply RSS ≤ 128 MiB: $(le "$T_RSS" 131072); load ≤ docker pull's $ps s: $(le "$T_S" "$ps");" \
+          "bytes written ≤ docker pull's $(fmt_b "$pw"): $(le "$ew" "$pw")."
+      else
+        echo "apply: **missed**, the load hung (RSS and bytes written are up to the kill, not a result)."
+      fi)" \
       "Load average at end $(cut -d' ' -f1-3 /proc/loadavg)."
   } >>"$results"
   [ -n "${KEEP:-}" ] || rm -rf "$d"
