@@ -46,7 +46,7 @@ cleanup() {
   fi
   if [ -z "${KEEP:-}" ]; then
     rm -rf "$W/work" "$W/registry" "$W/ctx"
-    [ -n "$started_engine" ] && rm -rf "$eng"
+    [ -n "$started_engine" ] && rm -rf "$eng" "$execroot"
   fi
 }
 trap cleanup EXIT
