@@ -40,11 +40,13 @@ async function* layerBytes(
   layer: ShippedLayer,
   index: number,
   rootfs: RootfsReader,
+  side: () => Promise<RootfsReader>,
   gzipLevel: number,
   onRaw: (n: number) => void,
 ): AsyncGenerator<Buffer> {
   const what = `layer ${index + 1} (${layer.diffId})`;
-  const base = new BatchedBaseReader(rootfs, await basePathsOf(blobStream(delta, layer.ops), what));
+  const planned = await basePathsOf(blobStream(delta, layer.ops), what);
+  const base = new BatchedBaseReader(rootfs, planned, side);
   const raw = decodeLayerVerified(
     { ops: blobStream(delta, layer.ops), lit: blobStream(delta, layer.lit), base, what },
     layer.size,
@@ -85,6 +87,10 @@ export async function rebuildInto(
   );
   const total = shipped.reduce((n, s) => n + s.layer.size, 0);
   const rootfs = await store.openRootfs(m.base.id);
+  // A second reader container for reads while a layer's walk holds the first one
+  // (batched-reader.ts), made on first need and shared by all layers.
+  let sideReader: Promise<RootfsReader> | undefined;
+  const side = () => (sideReader ??= store.openRootfs(m.base.id));
   try {
     progress.phase("rebuild and verify", total);
     let done = 0;
@@ -93,7 +99,7 @@ export async function rebuildInto(
     for (const { layer, index } of shipped) {
       const h = createHash("sha256");
       let size = 0;
-      for await (const c of layerBytes(delta, layer, index, rootfs, gzipLevel, tick)) {
+      for await (const c of layerBytes(delta, layer, index, rootfs, side, gzipLevel, tick)) {
         h.update(c);
         size += c.length;
       }
@@ -101,10 +107,11 @@ export async function rebuildInto(
     }
     progress.phase("load into engine", total);
     done = 0;
-    await streamToEngine(store, delta, rootfs, prepared, gzipLevel, tick);
+    await streamToEngine(store, delta, rootfs, side, prepared, gzipLevel, tick);
     return total;
   } finally {
     await rootfs.close();
+    if (sideReader) await (await sideReader.catch(() => undefined))?.close();
   }
 }
 
@@ -116,6 +123,7 @@ async function streamToEngine(
   store: ImageStore,
   delta: OpenedDelta,
   rootfs: RootfsReader,
+  side: () => Promise<RootfsReader>,
   prepared: Prepared[],
   gzipLevel: number,
   tick: (n: number) => void,
@@ -127,7 +135,7 @@ async function streamToEngine(
   const build = async () => {
     for (const p of prepared) {
       const entry = tar.entry({ name: layerName(p.layer.diffId, gzipLevel), size: p.size });
-      const bytes = layerBytes(delta, p.layer, p.index, rootfs, gzipLevel, tick);
+      const bytes = layerBytes(delta, p.layer, p.index, rootfs, side, gzipLevel, tick);
       const checked = (async function* () {
         const h = createHash("sha256");
         for await (const c of bytes) {
