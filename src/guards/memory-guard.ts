@@ -9,7 +9,15 @@ export interface OomRecord {
   service: string;
   /** Epoch ms when the event arrived. */
   time: number;
+  /** The container the kill happened in. */
+  container?: string;
 }
+
+/**
+ * One OOM incident can kill several processes of a container, and the engine sends an
+ * `oom` event for each: events of one container this close together count once.
+ */
+export const OOM_INCIDENT_MS = 5_000;
 
 export interface ServiceOoms {
   service: string;
@@ -29,7 +37,7 @@ export interface OomReport {
 export function oomRecordOf(e: EngineEvent, time: number): OomRecord | undefined {
   if (e.type !== "container" || e.action !== "oom") return undefined;
   const service = e.labels[LABEL.service];
-  return service ? { service, time } : undefined;
+  return service ? { service, time, container: e.id } : undefined;
 }
 
 /** Kills per service in (now - windowMs, now]. */
@@ -76,6 +84,10 @@ export class OomLog {
   onEvent(e: EngineEvent, now: number): OomRecord | undefined {
     const r = oomRecordOf(e, now);
     if (!r) return undefined;
+    const same = this.records.find(
+      (x) => x.container === r.container && r.time - x.time < OOM_INCIDENT_MS,
+    );
+    if (same) return undefined;
     this.records = this.records.filter((x) => x.time > now - this.windowMs);
     this.records.push(r);
     return r;

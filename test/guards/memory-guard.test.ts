@@ -15,13 +15,17 @@ const T = Date.parse("2026-12-01T12:00:00Z");
 const ev = (action: string, svc?: string, type = "container"): EngineEvent => ({
   type,
   action,
-  id: "c1",
+  id: `${svc ?? "none"}-container`,
   labels: svc ? { "io.edgevisor.service": svc, "io.edgevisor.managed": "true" } : {},
 });
 
 describe("memory guard", () => {
   test("only container oom events of a service become records", () => {
-    assert.deepEqual(oomRecordOf(ev("oom", "web"), T), { service: "web", time: T });
+    assert.deepEqual(oomRecordOf(ev("oom", "web"), T), {
+      service: "web",
+      time: T,
+      container: "web-container",
+    });
     assert.equal(oomRecordOf(ev("die", "web"), T), undefined);
     assert.equal(oomRecordOf(ev("oom"), T), undefined);
     assert.equal(oomRecordOf(ev("oom", "web", "image"), T), undefined);
@@ -64,8 +68,20 @@ describe("memory guard", () => {
     assert.equal(log.onEvent(ev("start", "web"), T), undefined);
     log.onEvent(ev("oom", "web"), T - 2 * HOUR);
     log.onEvent(ev("oom", "web"), T - 100);
-    assert.deepEqual(log.onEvent(ev("oom", "db"), T), { service: "db", time: T });
+    assert.deepEqual(log.onEvent(ev("oom", "db"), T), {
+      service: "db",
+      time: T,
+      container: "db-container",
+    });
     assert.equal(log.report(T).total, 2);
     assert.equal(describeOoms(log.report(T)), "db ×1, web ×1");
+  });
+
+  test("several oom events of one incident (one per killed process) count once", () => {
+    const log = new OomLog(HOUR);
+    assert.ok(log.onEvent(ev("oom", "web"), T));
+    assert.equal(log.onEvent(ev("oom", "web"), T + 50), undefined);
+    assert.ok(log.onEvent(ev("oom", "web"), T + 60_000), "a later incident counts again");
+    assert.equal(log.report(T + 60_000).total, 2);
   });
 });
