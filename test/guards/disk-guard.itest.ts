@@ -3,8 +3,8 @@
 // first when that makes room; when even that is not enough the fetch is refused with a clear
 // reason, and the running container and the user's own image stay.
 import assert from "node:assert/strict";
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,7 @@ import { pack } from "tar-stream";
 import type { EvError } from "../../src/errors.ts";
 import { DockerEngine } from "../../src/engine/docker-engine.ts";
 import { DiskGuard } from "../../src/guards/disk-space.ts";
+import { startPrivateEngine, type PrivateEngine } from "../support/private-engine.ts";
 import { release, service } from "../support/release-builders.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,8 +25,7 @@ const RESERVE = 30 * MiB;
 const base = join(root, "var", `gd-${process.pid.toString(36)}`);
 const mnt = join(base, "fs");
 const img = join(base, "fs.img");
-const sock = join(base, "d.sock");
-let dockerd: ChildProcess | undefined;
+let engine: PrivateEngine | undefined;
 let docker: Docker;
 let mounted = false;
 const log: string[] = [];
@@ -83,57 +83,12 @@ before(async () => {
   sh("mkfs.ext4", ["-q", "-F", "-m", "0", img]);
   sh("mount", ["-o", "loop", img, mnt]);
   mounted = true;
-  dockerd = spawn(
-    "dockerd",
-    [
-      "--host",
-      `unix://${sock}`,
-      "--data-root",
-      join(mnt, "docker"),
-      "--exec-root",
-      join(base, "x"),
-      "--pidfile",
-      join(base, "dockerd.pid"),
-      "--bridge",
-      "none",
-      "--iptables=false",
-      "--ip-masq=false",
-      "--storage-driver",
-      "overlay2",
-      "--log-level",
-      "warn",
-    ],
-    // A file, not a pipe: dockerd's containerd inherits it and would keep this process alive.
-    { stdio: ["ignore", "ignore", openSync(join(base, "dockerd.log"), "a")] },
-  );
-  docker = new Docker({ socketPath: sock });
-  for (let i = 0; ; i++) {
-    try {
-      await docker.ping();
-      break;
-    } catch {
-      if (i > 100 || dockerd.exitCode !== null)
-        throw new Error(
-          `private dockerd did not start:\n${readFileSync(join(base, "dockerd.log"), "utf8")}`,
-        );
-      await sleep(200);
-    }
-  }
+  engine = await startPrivateEngine(join(base, "engine"), join(mnt, "docker"));
+  docker = engine.docker;
 });
 
 after(async () => {
-  if (dockerd && dockerd.exitCode === null) {
-    try {
-      for (const c of await docker.listContainers({ all: true }))
-        await docker.getContainer(c.Id).remove({ force: true });
-    } catch {
-      // the engine is going away anyway
-    }
-    const exited = new Promise((r) => dockerd!.once("exit", r));
-    dockerd.kill("SIGTERM");
-    await Promise.race([exited, sleep(20_000, undefined, { ref: false })]);
-    if (dockerd.exitCode === null) dockerd.kill("SIGKILL");
-  }
+  await engine?.destroy();
   if (mounted) {
     for (let i = 0; i < 10; i++) {
       try {
