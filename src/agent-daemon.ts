@@ -127,7 +127,12 @@ export async function runAgentDaemon(o: AgentDaemonOptions): Promise<void> {
       return out;
     },
   });
-  const api = createApiServer({ controller, keys, log: o.log });
+  const api = createApiServer({
+    controller,
+    keys,
+    log: o.log,
+    healthPolicy: parts.monitor.policy,
+  });
   // Loopback first: with port 0 (tests) the gateway then listens on the same port.
   const bound = await api.listen([{ host: "127.0.0.1", port: o.apiPort }]);
   listening.port = bound[0]!.port;

@@ -2,6 +2,7 @@
 // they share (which app a request may act on, asking the agent with a deadline).
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { EvError } from "../errors.ts";
+import type { HealthPolicy } from "../health/health-state.ts";
 import type { ApiIdentity, ApiKeys } from "./api-keys.ts";
 import { mayActOn, UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS } from "./auth.ts";
 import type { ConcurrencyLimit } from "./concurrency.ts";
@@ -15,6 +16,8 @@ export interface ApiContext {
   controller: DeviceController;
   keys: ApiKeys;
   limits: ApiLimits;
+  /** What GET /v1/healthy judges by: the health monitor's policy, shared with the watchdog. */
+  healthPolicy: HealthPolicy;
   log: (line: string) => void;
   /** Target-state POST, purge, cleanup-volumes. */
   expensive: ConcurrencyLimit;

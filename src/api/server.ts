@@ -5,6 +5,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { HealthPolicy } from "../health/health-state.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import { clientOf, presentedKey } from "./auth.ts";
 import { ConcurrencyLimit } from "./concurrency.ts";
@@ -31,6 +32,11 @@ export interface ApiServerOptions {
   log: (line: string) => void;
   /** Host facts for /v1/device; default: read from the OS, cached. */
   host?: () => HostFacts;
+  /**
+   * The health monitor's policy (pass the daemon's, so /v1/healthy and the watchdog agree);
+   * default: loop and engine both within `limits.healthyWithinMs`.
+   */
+  healthPolicy?: HealthPolicy;
 }
 
 export interface ListenAddress {
@@ -64,6 +70,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     controller: opts.controller,
     keys: opts.keys,
     limits,
+    healthPolicy: opts.healthPolicy ?? {
+      loopMaxAgeMs: limits.healthyWithinMs,
+      engineMaxAgeMs: limits.healthyWithinMs,
+    },
     log: opts.log,
     expensive: new ConcurrencyLimit(limits.expensiveConcurrency),
     logStreams: new ConcurrencyLimit(limits.logStreams),

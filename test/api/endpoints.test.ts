@@ -49,6 +49,26 @@ describe("health", () => {
     assert.equal((await call(s, "/v1/healthy", { key: null })).status, 500);
     assert.deepEqual(s.fake.requests, []);
   });
+
+  test("GET /v1/healthy judges with the health monitor's policy, as the watchdog does", async () => {
+    const strict = await serve({ healthPolicy: { loopMaxAgeMs: 20_000, engineMaxAgeMs: 60_000 } });
+    try {
+      const now = Date.now();
+      strict.fake.snap = snapshot({
+        health: { loopAliveAt: now - 5_000, engineOkAt: now - 50_000, engineOk: true },
+      });
+      assert.equal((await call(strict, "/v1/healthy", { key: null })).status, 200);
+      // 30 s of loop silence: inside the 5-minute default, outside the daemon's policy.
+      strict.fake.snap = snapshot({
+        health: { loopAliveAt: now - 30_000, engineOkAt: now, engineOk: true },
+      });
+      assert.equal((await call(strict, "/v1/healthy", { key: null })).status, 500);
+      strict.fake.snap = snapshot({ health: { loopAliveAt: 0, engineOkAt: now, engineOk: true } });
+      assert.equal((await call(strict, "/v1/healthy", { key: null })).status, 500);
+    } finally {
+      await strict.close();
+    }
+  });
 });
 
 describe("v1", () => {

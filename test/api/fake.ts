@@ -10,6 +10,7 @@ import type {
 } from "../../src/api/device-controller.ts";
 import { ApiKeys } from "../../src/api/api-keys.ts";
 import type { ApiLimitsInput } from "../../src/api/limits.ts";
+import type { HealthPolicy } from "../../src/health/health-state.ts";
 import { createApiServer, type ApiServer } from "../../src/api/server.ts";
 import { release, service } from "../support/release-builders.ts";
 
@@ -115,7 +116,7 @@ export interface Served {
 }
 
 export async function serve(
-  opts: { fake?: FakeController; limits?: ApiLimitsInput } = {},
+  opts: { fake?: FakeController; limits?: ApiLimitsInput; healthPolicy?: HealthPolicy } = {},
 ): Promise<Served> {
   const fake = opts.fake ?? new FakeController();
   const keys = ApiKeys.fromData({ global: GLOBAL_KEY, apps: { "1": APP_KEY, "7": OTHER_APP_KEY } });
@@ -124,6 +125,7 @@ export async function serve(
     controller: fake,
     keys,
     limits: opts.limits ?? {},
+    ...(opts.healthPolicy ? { healthPolicy: opts.healthPolicy } : {}),
     log: (l) => logs.push(l),
     host: () => ({ ipAddresses: ["192.168.1.20", "10.114.101.1"], osVersion: "Debian 13" }),
   });

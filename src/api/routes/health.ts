@@ -2,17 +2,11 @@
 // answered from the in-memory snapshot only, so they stay quick while other routes are
 // flooded.
 import type { FastifyInstance } from "fastify";
+import { judgeHealth } from "../../health/health-state.ts";
 import type { ApiContext } from "../context.ts";
-import type { DeviceSnapshot } from "../device-controller.ts";
 
 /** Paths the auth hook lets through without a key. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/ping", "/v1/healthy"]);
-
-/** The loop passed (or idled) recently and the engine answered recently. */
-export function isHealthy(s: DeviceSnapshot, now: number, withinMs: number): boolean {
-  const h = s.health;
-  return h.engineOk && now - h.loopAliveAt <= withinMs && now - h.engineOkAt <= withinMs;
-}
 
 export function registerHealth(app: FastifyInstance, ctx: ApiContext): void {
   app.get("/ping", async (_req, reply) => reply.type("text/plain; charset=utf-8").send("OK"));
@@ -20,7 +14,8 @@ export function registerHealth(app: FastifyInstance, ctx: ApiContext): void {
   app.get("/v1/healthy", async (_req, reply) => {
     let ok = false;
     try {
-      ok = isHealthy(ctx.controller.snapshot(), Date.now(), ctx.limits.healthyWithinMs);
+      // The watchdog's own judgement (same facts, same policy), so the two never disagree.
+      ok = judgeHealth(ctx.controller.snapshot().health, ctx.healthPolicy, Date.now()).healthy;
     } catch (e) {
       ctx.log(`api: /v1/healthy: snapshot failed: ${String(e)}`);
     }
