@@ -2,10 +2,11 @@
 // and what is waiting. Pure: no I/O, time comes in as `now`. The loop calls it again after
 // every pass, so each call only has to find the next safe move; convergence is "no steps
 // and nothing waiting".
-import type { DependsOnCondition, Release, ServiceSpec } from "../release/types.ts";
+import type { Release, ServiceSpec } from "../release/types.ts";
 import type { ContainerState, EngineSnapshot } from "../engine/types.ts";
 import { networkName, volumeName } from "../engine/names.ts";
-import { serviceConfigHash } from "./config-hash.ts";
+import { isNone, netnsService, PlanContext, StepBuckets } from "./plan-context.ts";
+import { dependencyDepths, unmetDependencies } from "./plan-dependencies.ts";
 import type { ContainerRef, Step } from "./steps.ts";
 
 export interface ServiceLocks {
@@ -65,119 +66,6 @@ export function planUpdate(input: PlannerInput): Plan {
 
 function serviceDepth(depth: Map<string, number>, step: Step): number {
   return step.action === "removeContainer" ? (depth.get(step.container.service) ?? 0) : 0;
-}
-
-/** 0 for a service that depends on nothing, 1 + the deepest dependency otherwise. */
-function dependencyDepths(target: Release): Map<string, number> {
-  const depth = new Map<string, number>();
-  const visit = (name: string, seen: Set<string>): number => {
-    const known = depth.get(name);
-    if (known !== undefined) return known;
-    const s = target.services[name];
-    if (!s || seen.has(name)) return 0;
-    seen.add(name);
-    const deps = [...Object.keys(s.dependsOn), ...(netnsService(s) ? [netnsService(s)!] : [])];
-    const d = deps.length ? 1 + Math.max(...deps.map((x) => visit(x, seen))) : 0;
-    depth.set(name, d);
-    return d;
-  };
-  for (const name of Object.keys(target.services)) visit(name, new Set());
-  return depth;
-}
-
-/** Steps of one pass, in the order that keeps every step's precondition true. */
-class StepBuckets {
-  fetch: Step[] = [];
-  remove: Step[] = [];
-  removeImage: Step[] = [];
-  create: Step[] = [];
-  start: Step[] = [];
-  network: Step[] = [];
-
-  ordered(): Step[] {
-    return [
-      ...this.fetch,
-      ...this.remove,
-      ...this.removeImage,
-      ...this.create,
-      ...this.start,
-      ...this.network,
-    ];
-  }
-
-  isEmptyOfContainerWork(): boolean {
-    return this.fetch.length + this.remove.length + this.create.length + this.start.length === 0;
-  }
-}
-
-class PlanContext {
-  readonly input: PlannerInput;
-  readonly waiting: string[] = [];
-  private readonly hashes = new Map<string, string>();
-
-  constructor(input: PlannerInput) {
-    this.input = input;
-  }
-
-  hash(s: ServiceSpec): string {
-    let h = this.hashes.get(s.name);
-    if (!h) this.hashes.set(s.name, (h = serviceConfigHash(this.input.target.app, s)));
-    return h;
-  }
-
-  imageId(ref: string): string | undefined {
-    return this.input.engine.images.find((i) => i.id === ref || i.refs.includes(ref))?.id;
-  }
-
-  containersOf(service: string): ContainerState[] {
-    return this.input.engine.containers.filter(
-      (c) => c.service === service && c.app === this.input.target.app,
-    );
-  }
-
-  /** The container already running this service's target configuration, if any. */
-  currentOf(s: ServiceSpec): ContainerState | undefined {
-    return this.containersOf(s.name).find((c) => this.isCurrent(s, c));
-  }
-
-  isCurrent(s: ServiceSpec, c: ContainerState): boolean {
-    if (c.configHash !== this.hash(s) || c.status === "dead") return false;
-    const imageId = this.imageId(s.image);
-    if (imageId !== undefined && c.imageId !== imageId) return false;
-    const netns = netnsService(s);
-    if (netns) {
-      const owner = this.input.target.services[netns];
-      const ownerContainer = owner && this.currentOf(owner);
-      if (!ownerContainer || c.netnsOf !== ownerContainer.id) return false;
-    }
-    return true;
-  }
-
-  locked(service: string): boolean {
-    return !this.input.force && (this.input.locks[service]?.locked ?? false);
-  }
-
-  /**
-   * download-then-kill stops nothing until every image the release needs is on the device.
-   * Services that free space first (kill/delete-then-download) cannot have theirs yet.
-   */
-  allTargetImagesPresent(): boolean {
-    return Object.values(this.input.target.services).every(
-      (s) =>
-        s.updateStrategy === "kill-then-download" ||
-        s.updateStrategy === "delete-then-download" ||
-        this.currentOf(s) !== undefined ||
-        this.imageId(s.image) !== undefined,
-    );
-  }
-
-  wait(reason: string): void {
-    this.waiting.push(reason);
-  }
-}
-
-function netnsService(s: ServiceSpec): string | undefined {
-  return s.networkMode?.startsWith("service:") ? s.networkMode.slice("service:".length) : undefined;
 }
 
 function ref(c: ContainerState): ContainerRef {
@@ -328,10 +216,6 @@ function planHandoverEnd(
     out.remove.push(removeStep(s, c, signalled ? "handed over" : "hand-over timeout", true));
 }
 
-function isNone(s: ServiceSpec): boolean {
-  return s.healthcheck?.test[0] === "NONE";
-}
-
 function planCreate(
   ctx: PlanContext,
   s: ServiceSpec,
@@ -446,48 +330,6 @@ function planRestart(
     graceMs: s.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_MS,
     reason,
   });
-}
-
-function unmetDependencies(ctx: PlanContext, s: ServiceSpec): string[] {
-  const unmet: string[] = [];
-  for (const [dep, { condition }] of Object.entries(s.dependsOn)) {
-    const spec = ctx.input.target.services[dep];
-    const c = spec && ctx.currentOf(spec);
-    if (!c || !conditionMet(condition, c, spec))
-      unmet.push(`${dep} to be ${conditionWord(condition)}`);
-  }
-  const netns = netnsService(s);
-  if (netns && !s.dependsOn[netns]) {
-    const owner = ctx.input.target.services[netns];
-    const c = owner && ctx.currentOf(owner);
-    if (!c || c.status !== "running") unmet.push(`${netns} to be running`);
-  }
-  return unmet;
-}
-
-function conditionMet(
-  condition: DependsOnCondition,
-  c: ContainerState,
-  spec: ServiceSpec,
-): boolean {
-  switch (condition) {
-    case "service_started":
-      return c.status === "running" || (c.status === "exited" && c.startedAt !== undefined);
-    case "service_healthy":
-      return (
-        c.status === "running" && (!spec.healthcheck || isNone(spec) || c.health === "healthy")
-      );
-    case "service_completed_successfully":
-      return c.status === "exited" && c.exitCode === 0 && c.startedAt !== undefined;
-  }
-}
-
-function conditionWord(condition: DependsOnCondition): string {
-  return {
-    service_started: "started",
-    service_healthy: "healthy",
-    service_completed_successfully: "completed",
-  }[condition];
 }
 
 function planRemovedServices(ctx: PlanContext, out: StepBuckets): void {
