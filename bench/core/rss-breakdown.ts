@@ -6,9 +6,10 @@
 //     as shipped, and from the TypeScript sources (EDGEVISOR_FROM_SOURCE=1, types stripped at
 //     run time).
 // Each is read from /proc/<pid>/status after it settles: VmRSS, and its two parts RssAnon (the
-// process's own memory) and RssFile (file-backed pages, mostly the shared node binary).
+// process's own memory) and RssFile (file-backed pages, mostly the shared node binary). The
+// daemons run `rounds` times, alternating; the median of each figure is reported.
 //
-//   node bench/core/rss-breakdown.ts [settleSeconds=20]
+//   node bench/core/rss-breakdown.ts [settleSeconds=20] [rounds=3]
 import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -28,7 +29,9 @@ import {
 import { rssMb } from "./proc.ts";
 
 const settleS = Number(process.argv[2] ?? 20);
+const rounds = Number(process.argv[3] ?? 3);
 if (!(settleS >= 5 && settleS <= 300)) throw new Error("settle: 5..300 s");
+if (!(rounds >= 1 && rounds <= 15)) throw new Error("rounds: 1..15");
 const APP = "evbench-rss";
 const docker = engineDocker();
 const probeDir = path.join(WORK, "rss");
@@ -61,7 +64,7 @@ console.log(imports);
 
 const fx = await prepareApp(docker, APP);
 const launcher = path.join(ROOT, "bin/edgevisor.js");
-const daemons: Record<string, Mb> = {};
+const samples: Record<string, Mb[]> = {};
 try {
   // Every variant finds the release running: converging is not part of "idle".
   const apply = spawnSync(
@@ -74,14 +77,33 @@ try {
     ["dist/ as shipped (JavaScript compiled by tsc)", fx.env],
     ["src/ (TypeScript stripped at run time)", { ...fx.env, EDGEVISOR_FROM_SOURCE: "1" }],
   ];
-  for (const [name, env] of variants) {
-    daemons[name] = rssMb(await memoryAfter([launcher, ...runArgs(fx.target, 10)], settleS, env));
-    await assertRunning(docker, evLabel(APP), "v1");
-    console.log(`${name}: ${JSON.stringify(daemons[name])} MB`);
-  }
+  for (let round = 0; round < rounds; round++)
+    for (const [name, env] of variants) {
+      const m = rssMb(await memoryAfter([launcher, ...runArgs(fx.target, 10)], settleS, env));
+      await assertRunning(docker, evLabel(APP), "v1");
+      (samples[name] ??= []).push(m);
+      console.log(`${name}: ${JSON.stringify(m)} MB`);
+    }
 } finally {
   await cleanup(docker, evLabel(APP));
 }
-const result = { settleS, importsMb: imports, idleDaemonMb: daemons };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const daemons = Object.fromEntries(
+  Object.entries(samples).map(([name, ms]) => [
+    name,
+    {
+      rss: median(ms.map((m) => m.rss)),
+      anon: median(ms.map((m) => m.anon)),
+      file: median(ms.map((m) => m.file)),
+    },
+  ]),
+);
+const result = {
+  settleS,
+  rounds,
+  importsMb: imports,
+  idleDaemonMb: daemons,
+  idleDaemonSamplesMb: samples,
+};
 await writeFile(path.join(WORK, "rss-breakdown.json"), `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));
