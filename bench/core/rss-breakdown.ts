@@ -9,7 +9,10 @@
 // process's own memory) and RssFile (file-backed pages, mostly the shared node binary). The
 // daemons run `rounds` times, alternating; the median of each figure is reported.
 //
-//   node bench/core/rss-breakdown.ts [settleSeconds=20] [rounds=3]
+// Further arguments are sets of node/V8 flags, each one more variant of dist/ with them put
+// before the launcher (which keeps them across its re-exec).
+//
+//   node bench/core/rss-breakdown.ts [settleSeconds=20] [rounds=3] ["--flag --flag" ...]
 import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -32,6 +35,7 @@ const settleS = Number(process.argv[2] ?? 20);
 const rounds = Number(process.argv[3] ?? 3);
 if (!(settleS >= 5 && settleS <= 300)) throw new Error("settle: 5..300 s");
 if (!(rounds >= 1 && rounds <= 15)) throw new Error("rounds: 1..15");
+const flagSets = process.argv.slice(4).filter((f) => f.trim());
 const APP = "evbench-rss";
 const docker = engineDocker();
 const probeDir = path.join(WORK, "rss");
@@ -73,13 +77,19 @@ try {
     { cwd: ROOT, env: fx.env, encoding: "utf8", timeout: 180_000 },
   );
   if (apply.status !== 0) throw new Error(`apply failed:\n${apply.stdout}${apply.stderr}`);
-  const variants: [string, NodeJS.ProcessEnv][] = [
-    ["dist/ as shipped (JavaScript compiled by tsc)", fx.env],
-    ["src/ (TypeScript stripped at run time)", { ...fx.env, EDGEVISOR_FROM_SOURCE: "1" }],
+  const variants: [string, NodeJS.ProcessEnv, string[]][] = [
+    ["dist/ as shipped (JavaScript compiled by tsc)", fx.env, []],
+    ["src/ (TypeScript stripped at run time)", { ...fx.env, EDGEVISOR_FROM_SOURCE: "1" }, []],
+    ...flagSets.map((f): [string, NodeJS.ProcessEnv, string[]] => [
+      `dist/ with ${f}`,
+      fx.env,
+      f.split(" "),
+    ]),
   ];
   for (let round = 0; round < rounds; round++)
-    for (const [name, env] of variants) {
-      const m = rssMb(await memoryAfter([launcher, ...runArgs(fx.target, 10)], settleS, env));
+    for (const [name, env, flags] of variants) {
+      const argv = [...flags, launcher, ...runArgs(fx.target, 10)];
+      const m = rssMb(await memoryAfter(argv, settleS, env));
       await assertRunning(docker, evLabel(APP), "v1");
       (samples[name] ??= []).push(m);
       console.log(`${name}: ${JSON.stringify(m)} MB`);
