@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".edgevisor/", "var/", "bench/.work/", "coverage/"] },
+  { ignores: ["node_modules/", "dist/", ".edgevisor/", "var/", "bench/.work/", "coverage/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,22 +5,23 @@
 // The engine's own writes (container logs, state) are another process and out of scope.
 //
 //   node bench/core/agent-idle.ts [windowSeconds=120] [resyncSeconds=10]
-import { spawn } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   ROOT,
   WORK,
-  assertRunning,
-  buildImages,
+  buildDist,
   cleanup,
-  composeText,
   engineDocker,
   evLabel,
-  resetDir,
+  memoryAfter,
+  prepareApp,
+  runArgs,
+  spawnNode,
+  waitConverged,
 } from "./fixture.ts";
-import { ioOf, mb, memoryOf, type IoCounters, type MemoryKb } from "./proc.ts";
+import { ioOf, mb, memoryOf, rssMb, type IoCounters, type MemoryKb } from "./proc.ts";
 
 const windowS = Number(process.argv[2] ?? 120);
 const resyncS = Number(process.argv[3] ?? 10);
@@ -32,75 +33,22 @@ const SETTLE_S = 15;
 
 const APP = "evbench-run"; // `edgevisor run` names the app after the target's directory
 const docker = engineDocker();
-const targetDir = path.join(WORK, APP);
-const target = path.join(targetDir, "docker-compose.yml");
-const stateDir = path.join(WORK, "run-state");
-const lockDir = path.join(WORK, "run-locks");
+buildDist();
+const fx = await prepareApp(docker, APP);
 
-await buildImages(docker);
-await cleanup(docker, evLabel(APP));
-await resetDir(stateDir);
-await resetDir(lockDir);
-await mkdir(targetDir, { recursive: true });
-await writeFile(target, composeText("v1"));
-
-/** A bare Node process doing nothing: the floor under any Node agent's RSS. */
-async function nodeFloor(): Promise<MemoryKb> {
-  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"], {
-    stdio: "ignore",
-  });
-  await sleep(2000);
-  const m = memoryOf(child.pid!);
-  child.kill("SIGTERM");
-  return m;
-}
-
-const lines: { at: number; text: string }[] = [];
-const daemon = spawn(
-  process.execPath,
-  [
-    // The shipped launcher, with the heap flags it sets (src/guards/agent-self.ts).
-    path.join(ROOT, "bin/edgevisor.js"),
-    "run",
-    "--target",
-    target,
-    "--resync",
-    String(resyncS),
-    "--test-window",
-    String(TEST_WINDOW_S),
-    "--api-port",
-    "0",
-  ],
-  {
-    env: { ...process.env, EDGEVISOR_STATE_DIR: stateDir, EDGEVISOR_LOCK_DIR: lockDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  },
+// The shipped launcher (dist/, with the heap flags it sets: src/guards/agent-self.ts).
+const daemon = spawnNode(
+  [path.join(ROOT, "bin/edgevisor.js"), ...runArgs(fx.target, resyncS, TEST_WINDOW_S)],
+  fx.env,
 );
-const pid = daemon.pid!;
-let exited = false;
-daemon.on("exit", () => (exited = true));
-for (const s of [daemon.stdout, daemon.stderr])
-  s.on("data", (d: Buffer) => {
-    for (const text of d.toString().split("\n").filter(Boolean))
-      lines.push({ at: Date.now(), text });
-  });
+const pid = daemon.pid;
+const lines = daemon.lines;
 
 try {
-  const startedAt = Date.now();
-  for (let i = 0; ; i++) {
-    if (exited) throw new Error(`daemon exited:\n${lines.map((l) => l.text).join("\n")}`);
-    const ok = await assertRunning(docker, evLabel(APP), "v1").then(
-      () => true,
-      () => false,
-    );
-    if (ok) break;
-    if (i >= 240) throw new Error("the daemon did not converge within 120 s");
-    await sleep(500);
-  }
-  const convergedMs = Date.now() - startedAt;
+  const convergedMs = await waitConverged(docker, daemon, APP);
   console.log(`daemon ${pid} converged the release in ${convergedMs} ms; settling ${SETTLE_S} s`);
   await sleep(SETTLE_S * 1000);
-  const state = JSON.parse(await readFile(path.join(stateDir, "state.json"), "utf8")) as {
+  const state = JSON.parse(await readFile(path.join(fx.stateDir, "state.json"), "utf8")) as {
     status?: string;
   };
   console.log(`agent state after settling: ${state.status}`);
@@ -112,14 +60,15 @@ try {
   const steps = Math.ceil(windowS / 10);
   for (let i = 1; i <= steps; i++) {
     await sleep((windowS * 1000) / steps);
-    if (exited) throw new Error("daemon exited during the idle window");
+    if (daemon.exited()) throw new Error("daemon exited during the idle window");
     memory.push({ t: Math.round((Date.now() - t0) / 1000), ...memoryOf(pid) });
   }
   const io1: IoCounters = ioOf(pid);
   const elapsedS = (Date.now() - t0) / 1000;
   const wakes = lines.filter((l) => l.at >= t0 && /wake:/.test(l.text)).map((l) => l.text);
   const delta = (k: keyof IoCounters) => io1[k] - io0[k];
-  const floor = await nodeFloor();
+  // A bare Node process doing nothing: the floor under any Node agent's RSS.
+  const floor = await memoryAfter(["-e", "setTimeout(() => {}, 60_000)"], 2);
   const last = memory.at(-1)!;
   const result = {
     pid,
@@ -130,9 +79,14 @@ try {
     resyncS,
     idleRssMb: mb(last.rssKb),
     idleRssMaxMb: mb(Math.max(...memory.map((m) => m.rssKb))),
+    /** The last sample split: own memory (anon) and pages of mapped files (the node binary). */
+    idleAnonMb: mb(last.anonKb),
+    idleFileMb: mb(last.fileKb),
     vmHwmMb: mb(last.hwmKb),
     nodeFloorRssMb: mb(floor.rssKb),
-    rssSamplesMb: memory.map((m) => ({ t: m.t, rss: mb(m.rssKb) })),
+    nodeFloorAnonMb: mb(floor.anonKb),
+    nodeFloorFileMb: mb(floor.fileKb),
+    rssSamplesMb: memory.map((m) => ({ t: m.t, ...rssMb(m) })),
     io: {
       write_bytes: delta("write_bytes"),
       cancelled_write_bytes: delta("cancelled_write_bytes"),
@@ -147,8 +101,6 @@ try {
   await writeFile(path.join(WORK, "agent-idle.json"), `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  daemon.kill("SIGTERM");
-  for (let i = 0; i < 40 && !exited; i++) await sleep(250);
-  if (!exited) daemon.kill("SIGKILL");
+  await daemon.stop();
   await cleanup(docker, evLabel(APP));
 }

@@ -3,6 +3,9 @@
 // Rounds are interleaved and the order rotates each round, so drift in the machine's load
 // spreads over all tools. Every timed run is checked afterwards (outside the timing).
 //
+// edgevisor runs as shipped: the launcher bin/edgevisor.js (heap flags, one re-exec) on the
+// compiled dist/, rebuilt first.
+//
 //   node bench/core/converge.ts [rounds]      (default 5; DOCKER_HOST = private engine)
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -13,6 +16,7 @@ import {
   ROOT,
   WORK,
   assertRunning,
+  buildDist,
   buildImages,
   cleanup,
   composeLabel,
@@ -30,6 +34,8 @@ const APP = "evbench-ev";
 const PROJECT = "evbench-dc";
 const TIMEOUT_MS = 180_000;
 const docker = engineDocker();
+buildDist();
+const launcher = path.join(ROOT, "bin/edgevisor.js");
 const dirs = await writeReleases();
 const stateDir = path.join(WORK, "apply-state");
 const lockDir = path.join(WORK, "apply-locks");
@@ -46,7 +52,7 @@ const edgevisor = (wait: boolean): Tool => ({
   label: evLabel(APP),
   cmd: (v) => [
     process.execPath,
-    path.join(ROOT, "src/cli/main.ts"),
+    launcher,
     "apply",
     dirs[v],
     "--app",
@@ -119,7 +125,7 @@ const load: number[] = [os.loadavg()[0]!];
 const startup: Record<string, number[]> = { edgevisor: [], "docker-compose": [] };
 const startupCpu: Record<string, number[]> = { edgevisor: [], "docker-compose": [] };
 const helpCmd = {
-  edgevisor: [process.execPath, path.join(ROOT, "src/cli/main.ts"), "apply", "--help"],
+  edgevisor: [process.execPath, launcher, "apply", "--help"],
   "docker-compose": ["docker-compose", "up", "--help"],
 };
 

@@ -3,12 +3,15 @@
 // services have a new image. Images are built before anything is timed, so both tools only
 // create, stop, remove and start containers. Every engine object the bench creates carries
 // the bench's app/project names; cleanup touches nothing else.
+import { spawn, spawnSync } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { pack } from "tar-stream";
 import { buildTestImage } from "../../scripts/lib/busybox-image.ts";
+import { memoryOf, type MemoryKb } from "./proc.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const WORK = path.join(ROOT, "bench/.work/core");
@@ -125,4 +128,136 @@ export async function assertRunning(
 export async function resetDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
+}
+
+/** One app's target release on disk and its daemon's own state and lock directories. */
+export interface AppFixture {
+  app: string;
+  target: string;
+  stateDir: string;
+  lockDir: string;
+  /** The daemon's environment: the private state and lock directories. */
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The setup every core bench shares: images built, the app's leftovers removed, fresh state
+ * and lock directories, and WORK/<app>/docker-compose.yml holding the release (the directory
+ * is named after the app, since `edgevisor run` takes the app name from it).
+ */
+export async function prepareApp(
+  docker: Docker,
+  app: string,
+  version: "v1" | "v2" = "v1",
+): Promise<AppFixture> {
+  await buildImages(docker);
+  await cleanup(docker, evLabel(app));
+  const stateDir = path.join(WORK, `${app}-state`);
+  const lockDir = path.join(WORK, `${app}-locks`);
+  await resetDir(stateDir);
+  await resetDir(lockDir);
+  await mkdir(path.join(WORK, app), { recursive: true });
+  const target = path.join(WORK, app, "docker-compose.yml");
+  await writeFile(target, composeText(version));
+  const env = { ...process.env, EDGEVISOR_STATE_DIR: stateDir, EDGEVISOR_LOCK_DIR: lockDir };
+  return { app, target, stateDir, lockDir, env };
+}
+
+/** `edgevisor run`'s arguments for a bench daemon: its own resync, a short test window. */
+export function runArgs(target: string, resyncS: number, testWindowS = 5): string[] {
+  return [
+    "run",
+    "--target",
+    target,
+    "--resync",
+    String(resyncS),
+    "--test-window",
+    String(testWindowS),
+    "--api-port",
+    "0",
+  ];
+}
+
+/** A Node child process whose output lines are kept with their arrival time. */
+export interface NodeChild {
+  pid: number;
+  lines: { at: number; text: string }[];
+  exited(): boolean;
+  /** SIGTERM, then SIGKILL after 10 s. */
+  stop(): Promise<void>;
+}
+
+export function spawnNode(argv: string[], env: NodeJS.ProcessEnv = process.env): NodeChild {
+  const child = spawn(process.execPath, argv, {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: NodeChild["lines"] = [];
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  for (const s of [child.stdout, child.stderr])
+    s.on("data", (d: Buffer) => {
+      for (const text of d.toString().split("\n").filter(Boolean))
+        lines.push({ at: Date.now(), text });
+    });
+  return {
+    pid: child.pid!,
+    lines,
+    exited: () => exited,
+    stop: async () => {
+      child.kill("SIGTERM");
+      for (let i = 0; i < 40 && !exited; i++) await sleep(250);
+      if (!exited) child.kill("SIGKILL");
+    },
+  };
+}
+
+/** Memory of a fresh `node <argv>` after it has run `settleS` seconds. */
+export async function memoryAfter(
+  argv: string[],
+  settleS: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<MemoryKb> {
+  const child = spawnNode(argv, env);
+  try {
+    await sleep(settleS * 1000);
+    if (child.exited())
+      throw new Error(
+        `node ${argv.join(" ")} exited early:\n${child.lines.map((l) => l.text).join("\n")}`,
+      );
+    return memoryOf(child.pid);
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Waits until the daemon runs all ten services of `version`; returns the time it took. */
+export async function waitConverged(
+  docker: Docker,
+  daemon: NodeChild,
+  app: string,
+  version: "v1" | "v2" = "v1",
+): Promise<number> {
+  const startedAt = Date.now();
+  for (let i = 0; ; i++) {
+    if (daemon.exited())
+      throw new Error(`daemon exited:\n${daemon.lines.map((l) => l.text).join("\n")}`);
+    const ok = await assertRunning(docker, evLabel(app), version).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return Date.now() - startedAt;
+    if (i >= 240) throw new Error("the daemon did not converge within 120 s");
+    await sleep(500);
+  }
+}
+
+/**
+ * The benches measure what ships: dist/ (bin/edgevisor.js runs it) is rebuilt first, so an
+ * edited source is never measured through a stale build. Incremental: seconds when current.
+ */
+export function buildDist(): void {
+  const r = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
 }

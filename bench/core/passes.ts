@@ -4,21 +4,12 @@
 // after 1,000 more passes; growth beyond a few percent would be a leak.
 //
 //   node --expose-gc [--max-semi-space-size=1] bench/core/passes.ts [passes=1000] [out.json]
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createAgent } from "../../src/agent.ts";
 import { loadTargetRelease } from "../../src/cli/load-target.ts";
 import { Daemon } from "../../src/reconcile/daemon.ts";
-import {
-  WORK,
-  assertRunning,
-  buildImages,
-  cleanup,
-  composeText,
-  engineDocker,
-  evLabel,
-  resetDir,
-} from "./fixture.ts";
+import { WORK, assertRunning, cleanup, engineDocker, evLabel, prepareApp } from "./fixture.ts";
 import { mb } from "./proc.ts";
 
 const passes = Number(process.argv[2] ?? 1000);
@@ -31,21 +22,10 @@ const TIME_CAP_MS = 15 * 60_000;
 
 const APP = "evbench-passes";
 const docker = engineDocker();
-const targetDir = path.join(WORK, APP);
-const target = path.join(targetDir, "docker-compose.yml");
-const stateDir = path.join(WORK, "passes-state");
-await buildImages(docker);
-await cleanup(docker, evLabel(APP));
-await resetDir(stateDir);
-await mkdir(targetDir, { recursive: true });
-await writeFile(target, composeText("v1"));
+const { target, stateDir, lockDir } = await prepareApp(docker, APP);
 
 const agent = createAgent(
-  {
-    stateDir,
-    lockDir: path.join(WORK, "passes-locks"),
-    dockerHost: process.env.DOCKER_HOST!,
-  },
+  { stateDir, lockDir, dockerHost: process.env.DOCKER_HOST! },
   { progress: () => {}, onStep: () => {} },
 );
 

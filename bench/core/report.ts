@@ -34,6 +34,8 @@ const idle = await read<{
   idleRssMb: number;
   rssSamplesMb: { t: number; rss: number }[];
   vmHwmMb: number;
+  idleAnonMb: number;
+  idleFileMb: number;
   nodeFloorRssMb: number;
   windowS: number;
   resyncS: number;
@@ -78,7 +80,7 @@ rows.push(
   ],
   [
     "agent RSS, idle, release running",
-    `${idleRss.median} MB median of ${idle.rssSamplesMb.length} samples over ${idle.windowS} s (${idleRss.min}–${idleRss.max}; VmHWM ${idle.vmHwmMb} MB; bare Node ${idle.nodeFloorRssMb} MB)`,
+    `${idleRss.median} MB median of ${idle.rssSamplesMb.length} samples over ${idle.windowS} s (${idleRss.min}–${idleRss.max}; last: RssAnon ${idle.idleAnonMb} + RssFile ${idle.idleFileMb} MB; VmHWM ${idle.vmHwmMb} MB; bare Node ${idle.nodeFloorRssMb} MB)`,
     "—",
     "—",
     "≤ 60 MB",
@@ -110,10 +112,12 @@ rows.push(
   ],
 );
 
+type Mb = { rss: number; anon: number; file: number };
 const breakdown = await read<{
   settleS: number;
-  importsMb: Record<string, number>;
-  idleDaemonMb: Record<string, number>;
+  rounds: number;
+  importsMb: Record<string, Mb>;
+  idleDaemonMb: Record<string, Mb>;
 }>("rss-breakdown.json");
 
 const table = rows.map((r) => `| ${r.join(" | ")} |`);
@@ -125,11 +129,14 @@ const notes = [
   `From pass 100 to ${passes.passes}: RSS ${passes.rssGrowthAfter100Pct}% (${passesSemi.rssGrowthAfter100Pct}% with --max-semi-space-size=1). Heap after GC, total/used, MB: ${passes.samples.map((x) => `${x.pass}: ${x.heapTotalMb}/${x.heapUsedMb}`).join(", ")}.`,
   `${passes.msPerPass} ms per idle reconcile pass (10 containers inspected); ${idle.wakesInWindow} event wakes in the idle window.`,
 ];
+const mbRow = (what: string, v: Mb) => `| ${what} | ${v.rss} | ${v.anon} | ${v.file} |`;
 const rssRows = [
-  "| process | VmRSS MB |",
-  "| --- | ---: |",
-  ...Object.entries(breakdown.importsMb).map(([k, v]) => `| imports only: ${k} | ${v} |`),
-  ...Object.entries(breakdown.idleDaemonMb).map(([k, v]) => `| idle daemon: ${k} | ${v} |`),
+  "| process | VmRSS MB | RssAnon MB | RssFile MB |",
+  "| --- | ---: | ---: | ---: |",
+  ...Object.entries(breakdown.importsMb).map(([k, v]) => mbRow(`imports only: ${k}`, v)),
+  ...Object.entries(breakdown.idleDaemonMb).map(([k, v]) =>
+    mbRow(`idle daemon (median of ${breakdown.rounds}): ${k}`, v),
+  ),
 ];
 const text = `${table.join("\n")}\n${notes.join("\n")}\n\n${rssRows.join("\n")}\n`;
 await writeFile(path.join(WORK, "report.md"), text);

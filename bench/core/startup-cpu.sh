@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a CLI process costs before it does anything: CPU (user + sys, GNU time) of starting
-# and printing help, median of N runs each. Needs the compiled copy from rss-breakdown.ts
-# (bench/.work/core/js) for the JavaScript rows.
+# and printing help, median of N runs each: the shipped launcher on dist/ (rebuilt first), and
+# the TypeScript sources run directly (types stripped at run time).
 #
 #   bash bench/core/startup-cpu.sh [runs=9]
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 runs=${1:-9}
 [ "$runs" -ge 1 ] && [ "$runs" -le 50 ]
-js=bench/.work/core/js
+npm run --silent build
 
 median_cpu_ms() {
   local i out=()
@@ -28,8 +28,7 @@ echo "| process (median of $runs) | CPU ms |"
 echo "| --- | ---: |"
 row "node -e 0" node -e 0
 row "docker-compose up --help" docker-compose up --help
-row "edgevisor apply --help (TypeScript, as shipped: loads apply's modules)" node src/cli/main.ts apply --help
-row "edgevisor --version (TypeScript: loads every command, like help)" node src/cli/main.ts --version
-if [ -d "$js" ]; then
-  row "edgevisor apply --help (compiled main.js)" node "$js/src/cli/main.js" apply --help
-fi
+row "bin/edgevisor.js apply --help (as shipped: dist/, heap flags, one re-exec)" node bin/edgevisor.js apply --help
+row "node dist/cli/main.js apply --help (compiled, no launcher)" node dist/cli/main.js apply --help
+row "node src/cli/main.ts apply --help (TypeScript stripped at run time)" node src/cli/main.ts apply --help
+row "node src/cli/main.ts --version (TypeScript: loads every command, like help)" node src/cli/main.ts --version

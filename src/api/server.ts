@@ -3,8 +3,13 @@
 // the supervisor network's gateway). It reads the agent's snapshot and sends requests to
 // the loop through DeviceController — it never talks to the engine.
 import http from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import type { HealthPolicy } from "../health/health-state.ts";
 import type { ApiKeys } from "./api-keys.ts";
 import { clientOf, presentedKey } from "./auth.ts";
@@ -60,6 +65,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const app = Fastify({
     logger: false,
     bodyLimit: limits.bodyBytes,
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     // One handler, served by our own http servers (one per address) — see listen().
     serverFactory: (h) => {
       handler = h;
@@ -129,6 +135,31 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       await app.close();
     },
   };
+}
+
+type SchemaCompilers = NonNullable<
+  NonNullable<FastifyServerOptions["schemaController"]>["compilersFactory"]
+>;
+
+/**
+ * fastify builds its JSON-schema compilers (ajv with its formats, fast-json-stringify: about
+ * 1 MB of source and some MB of the idle agent's memory, docs/benchmarks.md) when an instance
+ * is created, yet no route of this API declares a schema. They are built on first use
+ * instead, from fastify's own dependencies. One difference a future schema would meet: with
+ * a factory given, fastify leaves a headers schema's keys as written (no lower-casing).
+ */
+function lazySchemaCompilers(): SchemaCompilers {
+  const fromFastify = createRequire(import.meta.resolve("fastify"));
+  // Both packages export a factory of the compiler builder fastify calls per route.
+  type Builder = (...args: unknown[]) => unknown;
+  const onFirstUse = (pkg: string): Builder => {
+    let build: Builder | undefined;
+    return (...args) => (build ??= (fromFastify(pkg) as () => Builder)())(...args);
+  };
+  return {
+    buildValidator: onFirstUse("@fastify/ajv-compiler"),
+    buildSerializer: onFirstUse("@fastify/fast-json-stringify-compiler"),
+  } as SchemaCompilers;
 }
 
 /** Stop accepting, let requests in progress finish briefly, then cut what is left (streams). */

@@ -1,6 +1,7 @@
 // How long work shows up on a terminal or for scripts: one line per step (with its time),
 // live progress bars for pulls and builds on a TTY, NDJSON events with --json.
-import { MultiBar, Presets, type SingleBar } from "cli-progress";
+import { createRequire } from "node:module";
+import type { MultiBar, SingleBar } from "cli-progress";
 import type { Progress } from "../engine/types.ts";
 import type { ExecutorDeps } from "../reconcile/executor.ts";
 
@@ -46,15 +47,19 @@ function jsonView(out: NodeJS.WritableStream): StepView {
 function textView(out: NodeJS.WriteStream): StepView {
   const tty = Boolean(out.isTTY) && !process.env.CI;
   const started = new Map<string, number>();
-  const bars = tty
-    ? new MultiBar(
+  // Loaded only for a terminal: the agent under systemd (no TTY) never needs the bars.
+  const cliProgress = tty
+    ? (createRequire(import.meta.url)("cli-progress") as typeof import("cli-progress"))
+    : undefined;
+  const bars: MultiBar | undefined = cliProgress
+    ? new cliProgress.MultiBar(
         {
           format: " {subject} [{bar}] {percentage}% {detail}",
           hideCursor: true,
           clearOnComplete: true,
           stream: out,
         },
-        Presets.shades_classic,
+        cliProgress.Presets.shades_classic,
       )
     : undefined;
   const bar = new Map<string, SingleBar>();
