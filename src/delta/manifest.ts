@@ -65,6 +65,9 @@ export const DeltaManifestSchema = z.strictObject({
         .int()
         .min(64 << 10)
         .max(64 << 20),
+      /** The creator's zlib build and CPU architecture: the same ones give the same bytes. */
+      zlib: z.string().max(64),
+      arch: z.string().max(32),
     })
     .optional(),
 });

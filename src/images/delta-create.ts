@@ -20,7 +20,7 @@ import { DEFAULT_TUNING, type LayerEncodeStats } from "../delta/types.ts";
 import { EvError } from "../errors.ts";
 import { checkArchive, scanArchive } from "./archive.ts";
 import { sha256Digest, sharedPrefix } from "./digest.ts";
-import { DEFAULT_GZIP_LAYOUT, gzipSizeOfFile } from "./layer-gzip.ts";
+import { DEFAULT_GZIP_LAYOUT, gzipRecord, gzipSizeOfFile } from "./layer-gzip.ts";
 import { RootfsIndex } from "./rootfs-index.ts";
 import { encodeAgainstReference, referenceDirFor } from "./reference.ts";
 import {
@@ -164,7 +164,7 @@ export async function createDelta(
       layers,
       data: dataBlob.ref,
       created: new Date().toISOString(),
-      gzip: DEFAULT_GZIP_LAYOUT,
+      gzip: gzipRecord(DEFAULT_GZIP_LAYOUT),
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest)}\n`);
     const signature = options.signKey ? signManifest(manifestBytes, options.signKey) : undefined;

@@ -136,7 +136,7 @@ export async function rebuildInto(
   const src: Source = { delta, rootfs, side, tick: (n) => progress.update((done += n)) };
   try {
     let fallback: string | undefined;
-    const declare = options.declare ?? declaredGzipSize;
+    const declare = options.declare ?? ((n: number) => declaredGzipSize(n, m.gzip));
     const recorded = m.gzip && layout && m.gzip.level === layout.level;
     if (!layout || recorded) {
       const entries = shipped.map(({ layer, index }) => ({

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { zstdCompressSync } from "node:zlib";
 import { writeFile } from "node:fs/promises";
 import { DataBlobWriter, writeDelta } from "../../src/delta/container.ts";
-import { DEFAULT_GZIP_LAYOUT, gzipSizeOfFile } from "../../src/images/layer-gzip.ts";
+import { gzipRecord, gzipSizeOfFile } from "../../src/images/layer-gzip.ts";
 import { DELTA_FORMAT, DELTA_VERSION, type DeltaManifest } from "../../src/delta/manifest.ts";
 import { parsePrivateKey, signManifest } from "../../src/delta/signature.ts";
 import { MemoryBase, encode, makeTar } from "./support.ts";
@@ -58,7 +58,7 @@ export async function makeDelta(
     ],
     data: dataBlob.ref,
     created: "2026-01-01T00:00:00Z",
-    ...(v1 ? {} : { gzip: DEFAULT_GZIP_LAYOUT }),
+    ...(v1 ? {} : { gzip: gzipRecord() }),
   };
   const signedBytes = Buffer.from(JSON.stringify(manifest));
   const signature = options.sign

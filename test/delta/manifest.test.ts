@@ -37,7 +37,7 @@ function v2(): Record<string, unknown> {
     ],
     data: { digest: d("c"), size: 20 },
     created: "2026-01-01T00:00:00Z",
-    gzip: { level: 6, chunkSize: 1 << 20 },
+    gzip: { level: 6, chunkSize: 1 << 20, zlib: "1.3.1", arch: "x64" },
   };
 }
 
@@ -69,7 +69,7 @@ test("each version carries the gzip fields exactly when it should", () => {
     ["v2 layer without gzipSize", (m) => delete layer(m).gzipSize, v2, /lacks gzipSize/],
     [
       "v1 with gzip",
-      (m) => (m.gzip = { level: 6, chunkSize: 1 << 20 }),
+      (m) => (m.gzip = { level: 6, chunkSize: 1 << 20, zlib: "1.3.1", arch: "x64" }),
       v1,
       /not part of version 1/,
     ],
@@ -87,6 +87,12 @@ test("each version carries the gzip fields exactly when it should", () => {
       /impossible/,
     ],
     ["version 3", (m) => (m.version = 3), v2, /schema: version/],
+    [
+      "gzip without the creator's zlib build",
+      (m) => delete (m.gzip as Record<string, unknown>).zlib,
+      v2,
+      /schema: gzip.zlib/,
+    ],
     [
       "unknown gzip field",
       (m) => ((m.gzip as Record<string, unknown>).strategy = 1),
@@ -130,5 +136,10 @@ test("delta files of both versions open; the version is what the manifest says",
     const b = await makeDelta(dir);
     const opened = await openDelta(b.file);
     assert.equal(opened.manifest.version, 2);
-    assert.deepEqual(opened.manifest.gzip, { level: 6, chunkSize: 1 << 20 });
+    assert.deepEqual(opened.manifest.gzip, {
+      level: 6,
+      chunkSize: 1 << 20,
+      zlib: process.versions.zlib,
+      arch: process.arch,
+    });
   }));
