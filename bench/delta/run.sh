@@ -4,6 +4,7 @@
 #
 #   npm run bench:delta            # bash bench/delta/run.sh; PAIRS="debian node app" by default
 #   KEEP=1 npm run bench:delta     # keep images, engine data and intermediate files
+#   EVBENCH_ANCHORS=0 PAIRS=node npm run bench:delta   # only docker pull and edgevisor
 #
 # Runs its own dockerd (bridge none, no iptables) and its own docker-registry on 127.0.0.1,
 # both under bench/.work/delta, so that nothing else writes through the engine whose disk
@@ -287,6 +288,8 @@ run_pair() {
     rm -f "$d/out.tar" "$out" "$d/old.sig"
   }
 
+  # EVBENCH_ANCHORS=0 skips the four anchors (only pull and edgevisor are measured)
+  [ "${EVBENCH_ANCHORS:-1}" = 0 ] || {
   anchor "rdiff -b 512 (balena)" "$d/d.rdiff" \
     rdiff -b 512 signature "$d/old.tar" "$d/old.sig" ";;" rdiff delta "$d/old.sig" "$d/new.tar" "$d/d.rdiff" \
     -- rdiff patch "$d/old.tar" "$d/d.rdiff" "$d/out.tar"
@@ -299,6 +302,7 @@ run_pair() {
   anchor "zstd -3 --long=31 --patch-from" "$d/d.zst" \
     zstd -q -f -3 --long=31 -M2048MB --patch-from="$d/old.tar" "$d/new.tar" -o "$d/d.zst" \
     -- zstd -q -f -d --long=31 -M2048MB --patch-from="$d/old.tar" "$d/d.zst" -o "$d/out.tar"
+  }
 
   # edgevisor: create on the engine holding both, load on the engine holding OLD only
   say "$name: edgevisor delta create"
@@ -346,7 +350,7 @@ run_pair() {
   {
     echo
     echo "Goals: size ≤ smallest anchor ($best, $(fmt_b "${A_SIZE[$best]}")): $(le "$dsize" "${A_SIZE[$best]}");" \
-      "create ≤ xdelta3's ${A_CS[xdelta3 -9 -B <old size>]} s: $(le "$cs" "${A_CS[xdelta3 -9 -B <old size>]}");" \
+      "create ≤ xdelta3's ${A_CS[xdelta3 -9 -B <old size>]:-0} s: $(le "$cs" "${A_CS[xdelta3 -9 -B <old size>]:-0}");" \
       "create RSS ≤ 512 MiB: $(le "$cr" 524288);" \
       "$(if [ "$load_rc" = 0 ]; then
         echo "apply RSS ≤ 128 MiB: $(le "$T_RSS" 131072); load ≤ docker pull's $ps s: $(le "$T_S" "$ps");" \

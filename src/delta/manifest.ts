@@ -3,7 +3,12 @@
 import * as z from "zod";
 
 export const DELTA_FORMAT = "edgevisor-delta";
-export const DELTA_VERSION = 1;
+/**
+ * Version 2 adds the gzip size of every shipped layer (`gzip`, `layers[].gzipSize`), so a
+ * device can load in one pass (src/images/layer-gzip.ts). Readers accept 1 and 2.
+ */
+export const DELTA_VERSION = 2;
+export const DELTA_VERSIONS = [1, 2] as const;
 
 const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 hex>");
 const size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -25,13 +30,15 @@ export const DeltaLayerSchema = z.discriminatedUnion("source", [
     size,
     ops: RangeSchema,
     lit: RangeSchema,
+    /** Version 2: bytes of this layer gzipped in the manifest's `gzip` layout. */
+    gzipSize: size.optional(),
   }),
 ]);
 export type DeltaLayer = z.infer<typeof DeltaLayerSchema>;
 
 export const DeltaManifestSchema = z.strictObject({
   format: z.literal(DELTA_FORMAT),
-  version: z.literal(DELTA_VERSION),
+  version: z.union([z.literal(1), z.literal(2)]),
   base: z.strictObject({
     id: digest,
     diffIds: z.array(digest),
@@ -49,8 +56,27 @@ export const DeltaManifestSchema = z.strictObject({
   /** The one blob: config and every layer's op and literal streams, back to back. */
   data: BlobRefSchema,
   created: z.string(),
+  /** Version 2: how the creator gzipped the layers to measure `gzipSize`. */
+  gzip: z
+    .strictObject({
+      level: z.number().int().min(1).max(9),
+      chunkSize: z
+        .number()
+        .int()
+        .min(64 << 10)
+        .max(64 << 20),
+      /** The creator's zlib build and CPU architecture: the same ones give the same bytes. */
+      zlib: z.string().max(64),
+      arch: z.string().max(32),
+    })
+    .optional(),
 });
 export type DeltaManifest = z.infer<typeof DeltaManifestSchema>;
+
+/** The largest gzip (any layout) of n bytes: stored blocks, flush markers, framing. */
+export function gzipBound(n: number): number {
+  return n + 5 * Math.ceil(n / 16384) + 5 * Math.ceil(n / (64 << 10)) + 64;
+}
 
 /** Every blob the manifest references. */
 export function manifestBlobs(m: DeltaManifest): BlobRef[] {
@@ -63,6 +89,9 @@ export function manifestProblem(m: DeltaManifest): string | undefined {
   if (outside(m.target.config)) return "target.config lies outside the data blob";
   if (m.layers.length !== m.target.diffIds.length)
     return "layers and target.diffIds differ in length";
+  const v2 = m.version >= 2;
+  if (v2 !== (m.gzip !== undefined))
+    return v2 ? "version 2 requires gzip" : "gzip is not part of version 1";
   let prefix = true;
   for (const [i, l] of m.layers.entries()) {
     if (l.diffId !== m.target.diffIds[i]) return `layers[${i}].diffId differs from target.diffIds`;
@@ -72,6 +101,14 @@ export function manifestProblem(m: DeltaManifest): string | undefined {
     } else {
       prefix = false;
       if (outside(l.ops) || outside(l.lit)) return `layers[${i}] lies outside the data blob`;
+      if (v2 !== (l.gzipSize !== undefined))
+        return v2
+          ? `layers[${i}] lacks gzipSize`
+          : `layers[${i}].gzipSize is not part of version 1`;
+      // A gzip stream is at least 20 bytes; deflate never grows data by more than 5 bytes
+      // per 16 KiB block (plus the gzip framing and the layout's chunk flushes).
+      if (l.gzipSize !== undefined && (l.gzipSize < 20 || l.gzipSize > gzipBound(l.size)))
+        return `layers[${i}].gzipSize ${l.gzipSize} is impossible for ${l.size} bytes`;
     }
   }
   return undefined;

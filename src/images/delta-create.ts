@@ -20,6 +20,7 @@ import { DEFAULT_TUNING, type LayerEncodeStats } from "../delta/types.ts";
 import { EvError } from "../errors.ts";
 import { checkArchive, scanArchive } from "./archive.ts";
 import { sha256Digest, sharedPrefix } from "./digest.ts";
+import { DEFAULT_GZIP_LAYOUT, gzipRecord, gzipSizeOfFile } from "./layer-gzip.ts";
 import { RootfsIndex } from "./rootfs-index.ts";
 import { encodeAgainstReference, referenceDirFor } from "./reference.ts";
 import {
@@ -127,6 +128,9 @@ export async function createDelta(
         layers.push({ source: "base", diffId, size });
         continue;
       }
+      // The device declares this size in its upload (one pass); on the threadpool meanwhile.
+      const gzipSize = gzipSizeOfFile(file, DEFAULT_GZIP_LAYOUT);
+      gzipSize.catch(() => {});
       progress.phase(`encode layer ${i + 1}/${target.diffIds.length}`, size);
       let enc = await encodeLayerFile(file, index, work, `layer${i}`, tuning, (n) =>
         progress.update(n),
@@ -142,7 +146,7 @@ export async function createDelta(
       }
       const ops = await data.addFile(enc.ops.file);
       const lit = await data.addFile(enc.lit.file);
-      layers.push({ source: "delta", diffId, size, ops, lit });
+      layers.push({ source: "delta", diffId, size, ops, lit, gzipSize: await gzipSize });
       stats.push(enc.stats);
       newLayerBytes += size;
     }
@@ -160,6 +164,7 @@ export async function createDelta(
       layers,
       data: dataBlob.ref,
       created: new Date().toISOString(),
+      gzip: gzipRecord(DEFAULT_GZIP_LAYOUT),
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest)}\n`);
     const signature = options.signKey ? signManifest(manifestBytes, options.signKey) : undefined;

@@ -43,11 +43,18 @@ export class DockerImageStore implements ImageStore {
 
   async load(archive: Readable): Promise<void> {
     let failed: unknown;
-    archive.once("error", (e) => (failed = e));
+    // A failed archive must cut the request: piping stops on error without ending it,
+    // and the engine would wait for the rest of the upload forever.
+    const cut = new AbortController();
+    archive.once("error", (e) => {
+      failed = e;
+      cut.abort(e);
+    });
     let response: NodeJS.ReadableStream;
     try {
       response = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, {
         quiet: true,
+        abortSignal: cut.signal,
       });
     } catch (e) {
       throw failed ?? engineError("loading an image archive", e);

@@ -21,8 +21,10 @@ export interface LoadOptions {
   progress?: Progress;
   /** Where a stream is spooled before loading (default: the OS temp dir). */
   tmpDir?: string;
-  /** gzip level for rebuilt layers handed to the engine (0 = none; default 6). */
+  /** gzip level for rebuilt layers handed to the engine (0 = none; default: the delta's, 6). */
   gzipLevel?: number;
+  /** Tests: rebuild.ts's `declare` (the size declared for a recorded gzip size). */
+  declareGzipSize?: (recorded: number) => number;
 }
 
 export interface LoadResult {
@@ -34,6 +36,9 @@ export interface LoadResult {
   alreadyPresent?: boolean;
   /** Delta only: bytes of layers rebuilt from the delta. */
   rebuiltBytes?: number;
+  /** Delta only: rebuild passes (1: sizes from a version 2 manifest), and why not 1. */
+  passes?: 1 | 2;
+  fallback?: string;
 }
 
 /** Load a delta or a `docker save` archive from a file, whichever it is. */
@@ -125,10 +130,11 @@ export async function loadDelta(
       `base image ${m.base.id} has other layers than the delta expects`,
     );
   const present = await store.inspect(m.target.id);
-  const rebuiltBytes = present
-    ? 0
+  const rebuilt = present
+    ? undefined
     : await rebuildInto(store, delta, progress, {
         ...(options.gzipLevel === undefined ? {} : { gzipLevel: options.gzipLevel }),
+        ...(options.declareGzipSize ? { declare: options.declareGzipSize } : {}),
       });
   const after = await store.inspect(m.target.id);
   if (!after || after.id !== m.target.id)
@@ -141,6 +147,8 @@ export async function loadDelta(
     images: [{ id: after.id, repoTags: after.repoTags }],
     ...(delta.signedBy ? { signedBy: delta.signedBy } : {}),
     ...(present ? { alreadyPresent: true } : {}),
-    rebuiltBytes,
+    rebuiltBytes: rebuilt?.bytes ?? 0,
+    ...(rebuilt ? { passes: rebuilt.passes } : {}),
+    ...(rebuilt?.fallback ? { fallback: rebuilt.fallback } : {}),
   };
 }

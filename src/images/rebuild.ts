@@ -1,17 +1,26 @@
-// Rebuilding a delta's target into the engine, in two passes over the op streams:
-//   1. verify: rebuild every shipped layer, check its size and DiffID, and (optionally)
-//      gzip it to learn the compressed size and digest. Nothing reaches the engine.
-//   2. load: rebuild again, gzip again (deterministic: same input, same level), check the
-//      compressed digest, and stream into `docker load` as <layer>.tar.gz entries, then
-//      the config, then manifest.json last. Layers shared with the base are listed in
-//      manifest.json but absent: the engine already has their ChainIDs and skips them.
-// Why gzip: `docker load` first unpacks the whole upload into a temp dir on the engine's
-// disk. Uncompressed layers would be written twice (temp + layer store); gzipped ones
-// cost about what `docker pull` writes (compressed download + layer store).
+// Rebuilding a delta's target into the engine. The upload is a `docker load` archive:
+// the rebuilt layers as <diffid>.tar.gz entries, the config, then manifest.json last.
+// Layers shared with the base are listed in manifest.json but absent: the engine already
+// has their ChainIDs and skips them. On any failure the upload is cut before
+// manifest.json, and `docker load` (which unpacks the whole upload into a temp dir before
+// acting on it) creates nothing.
+//
+// A tar header needs the entry's size before its bytes, and the size of a gzip is only
+// known once it is made. So:
+//   - one pass (format version 2, or --gzip-level 0): the manifest records each layer's
+//     gzip size in a layout the device reproduces (layer-gzip.ts). The device declares
+//     that size plus a small slack, rebuilds, checks the DiffID, compresses and streams in
+//     one go, and fills what its output leaves of the declared size with empty gzip
+//     members. If its output is larger (another zlib build), the upload is cut and the
+//     two passes below are used.
+//   - two passes (version 1 deltas, another --gzip-level, or the fallback): rebuild,
+//     check and compress once to learn the size, then again into the upload, checking
+//     that the second compression hashes like the first.
+// Why gzip at all: uncompressed layers would be written twice by `docker load` (temp dir,
+// then the layer store); gzipped ones cost about what `docker pull` writes.
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import { pack } from "tar-stream";
 import { blobStream, type OpenedDelta, readConfig } from "../delta/container.ts";
 import { basePathsOf, decodeLayerVerified } from "../delta/decode.ts";
@@ -19,34 +28,56 @@ import type { DeltaLayer } from "../delta/manifest.ts";
 import { EvError } from "../errors.ts";
 import { BatchedBaseReader } from "./batched-reader.ts";
 import { hexOf } from "./digest.ts";
+import {
+  DEFAULT_GZIP_LAYOUT,
+  declaredGzipSize,
+  type GzipLayout,
+  gzipChunked,
+  gzipPadding,
+  MIN_MEMBER,
+} from "./layer-gzip.ts";
 import type { ImageStore, Progress, RootfsReader } from "./types.ts";
 
 export interface RebuildOptions {
-  /** gzip level for layers handed to the engine (0 = uncompressed). Default 6. */
+  /** gzip level for layers handed to the engine (0 = uncompressed). Default: the delta's. */
   gzipLevel?: number;
+  /** Tests: the size declared for a layer whose recorded gzip size is `recorded`. */
+  declare?: (recorded: number) => number;
+}
+
+/** How a rebuild went: "one pass", or two (and why, when one was tried). */
+export interface RebuildReport {
+  bytes: number;
+  passes: 1 | 2;
+  fallback?: string;
 }
 
 type ShippedLayer = Extract<DeltaLayer, { source: "delta" }>;
 
-interface Prepared {
+interface Entry {
   layer: ShippedLayer;
   index: number;
+  /** Bytes declared in the tar header. */
   size: number;
-  digest: string;
+  /** Pass 1's digest of the compressed bytes (two passes only). */
+  digest?: string;
 }
 
-async function* layerBytes(
-  delta: OpenedDelta,
-  layer: ShippedLayer,
-  index: number,
-  rootfs: RootfsReader,
-  side: () => Promise<RootfsReader>,
-  gzipLevel: number,
-  onRaw: (n: number) => void,
-): AsyncGenerator<Buffer> {
+/** The device's gzip output did not fit the declared size: cut, then two passes. */
+class Overrun extends Error {}
+
+interface Source {
+  delta: OpenedDelta;
+  rootfs: RootfsReader;
+  side: () => Promise<RootfsReader>;
+  tick: (n: number) => void;
+}
+
+async function* layerBytes(src: Source, layer: ShippedLayer, index: number, layout?: GzipLayout) {
+  const { delta } = src;
   const what = `layer ${index + 1} (${layer.diffId})`;
   const planned = await basePathsOf(blobStream(delta, layer.ops), what);
-  const base = new BatchedBaseReader(rootfs, planned, side);
+  const base = new BatchedBaseReader(src.rootfs, planned, src.side);
   const raw = decodeLayerVerified(
     { ops: blobStream(delta, layer.ops), lit: blobStream(delta, layer.lit), base, what },
     layer.size,
@@ -55,33 +86,43 @@ async function* layerBytes(
   const counted = (async function* () {
     try {
       for await (const c of raw) {
-        onRaw(c.length);
+        src.tick(c.length);
         yield c;
       }
     } finally {
       await base.close();
     }
   })();
-  if (gzipLevel === 0) {
-    yield* counted;
-    return;
-  }
-  const gz = createGzip({ level: gzipLevel });
-  const feeding = pipeline(Readable.from(counted), gz);
-  feeding.catch(() => {});
-  for await (const c of gz as AsyncIterable<Buffer>) yield c;
-  await feeding;
+  yield* layout ? gzipChunked(counted, layout) : counted;
 }
 
-/** Rebuild the delta's target into the store; returns the rebuilt (uncompressed) bytes. */
+/** Exactly `declared` bytes: the gzip, then empty members; Overrun when it does not fit. */
+async function* padded(gz: AsyncIterable<Buffer>, declared: number, what: string) {
+  let n = 0;
+  for await (const c of gz) {
+    n += c.length;
+    if (n > declared) throw new Overrun(`${what}: gzip passed the declared ${declared} bytes`);
+    yield c;
+  }
+  const left = declared - n;
+  if (left > 0 && left < MIN_MEMBER)
+    throw new Overrun(`${what}: gzip of ${n} bytes leaves no room for padding`);
+  yield* gzipPadding(left);
+}
+
+/** Rebuild the delta's target into the store. */
 export async function rebuildInto(
   store: ImageStore,
   delta: OpenedDelta,
   progress: Progress,
   options: RebuildOptions = {},
-): Promise<number> {
-  const gzipLevel = options.gzipLevel ?? 6;
+): Promise<RebuildReport> {
   const m = delta.manifest;
+  const level = options.gzipLevel ?? m.gzip?.level ?? DEFAULT_GZIP_LAYOUT.level;
+  const layout =
+    level === 0
+      ? undefined
+      : { level, chunkSize: m.gzip?.chunkSize ?? DEFAULT_GZIP_LAYOUT.chunkSize };
   const shipped = m.layers.flatMap((layer, index) =>
     layer.source === "delta" ? [{ layer, index }] : [],
   );
@@ -91,74 +132,95 @@ export async function rebuildInto(
   // (batched-reader.ts), made on first need and shared by all layers.
   let sideReader: Promise<RootfsReader> | undefined;
   const side = () => (sideReader ??= store.openRootfs(m.base.id));
+  let done = 0;
+  const src: Source = { delta, rootfs, side, tick: (n) => progress.update((done += n)) };
   try {
+    let fallback: string | undefined;
+    const declare = options.declare ?? ((n: number) => declaredGzipSize(n, m.gzip));
+    const recorded = m.gzip && layout && m.gzip.level === layout.level;
+    if (!layout || recorded) {
+      const entries = shipped.map(({ layer, index }) => ({
+        layer,
+        index,
+        size: layout ? declare(layer.gzipSize!) : layer.size,
+      }));
+      progress.phase("rebuild, verify and load", total);
+      try {
+        await streamToEngine(store, src, entries, layout, (e, bytes) =>
+          layout ? padded(bytes, e.size, `layer ${e.index + 1} (${e.layer.diffId})`) : bytes,
+        );
+        return { bytes: total, passes: 1 };
+      } catch (e) {
+        if (!(e instanceof Overrun)) throw e;
+        fallback = e.message;
+        progress.note(`${fallback}; this device's zlib differs: rebuilding in two passes`);
+      }
+    }
     progress.phase("rebuild and verify", total);
-    let done = 0;
-    const tick = (n: number) => progress.update((done += n));
-    const prepared: Prepared[] = [];
+    done = 0;
+    const entries: Entry[] = [];
     for (const { layer, index } of shipped) {
       const h = createHash("sha256");
       let size = 0;
-      for await (const c of layerBytes(delta, layer, index, rootfs, side, gzipLevel, tick)) {
+      for await (const c of layerBytes(src, layer, index, layout)) {
         h.update(c);
         size += c.length;
       }
-      prepared.push({ layer, index, size, digest: h.digest("hex") });
+      entries.push({ layer, index, size, digest: h.digest("hex") });
     }
     progress.phase("load into engine", total);
     done = 0;
-    await streamToEngine(store, delta, rootfs, side, prepared, gzipLevel, tick);
-    return total;
+    await streamToEngine(store, src, entries, layout, (e, bytes) => sameAsBefore(e, bytes));
+    return { bytes: total, passes: 2, ...(fallback ? { fallback } : {}) };
   } finally {
     await rootfs.close();
     if (sideReader) await (await sideReader.catch(() => undefined))?.close();
   }
 }
 
-function layerName(diffId: string, gzipLevel: number): string {
-  return `layers/${hexOf(diffId)}.tar${gzipLevel === 0 ? "" : ".gz"}`;
+async function* sameAsBefore(e: Entry, bytes: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const h = createHash("sha256");
+  for await (const c of bytes) {
+    h.update(c);
+    yield c;
+  }
+  if (h.digest("hex") !== e.digest)
+    throw new EvError(
+      "EV_DIGEST_MISMATCH",
+      `layer ${e.index + 1} (${e.layer.diffId}) rebuilt differently the second time`,
+      { hint: "the base image changed while the delta was being applied" },
+    );
+}
+
+function layerName(diffId: string, gzip: boolean): string {
+  return `layers/${hexOf(diffId)}.tar${gzip ? ".gz" : ""}`;
 }
 
 async function streamToEngine(
   store: ImageStore,
-  delta: OpenedDelta,
-  rootfs: RootfsReader,
-  side: () => Promise<RootfsReader>,
-  prepared: Prepared[],
-  gzipLevel: number,
-  tick: (n: number) => void,
+  src: Source,
+  entries: Entry[],
+  layout: GzipLayout | undefined,
+  shape: (e: Entry, bytes: AsyncIterable<Buffer>) => AsyncIterable<Buffer>,
 ): Promise<void> {
-  const m = delta.manifest;
+  const m = src.delta.manifest;
   const tar = pack();
   const loading = store.load(tar as unknown as Readable);
   loading.catch((e: unknown) => tar.destroy(e as Error));
   const build = async () => {
-    for (const p of prepared) {
-      const entry = tar.entry({ name: layerName(p.layer.diffId, gzipLevel), size: p.size });
-      const bytes = layerBytes(delta, p.layer, p.index, rootfs, side, gzipLevel, tick);
-      const checked = (async function* () {
-        const h = createHash("sha256");
-        for await (const c of bytes) {
-          h.update(c);
-          yield c;
-        }
-        if (h.digest("hex") !== p.digest)
-          throw new EvError(
-            "EV_DIGEST_MISMATCH",
-            `layer ${p.index + 1} (${p.layer.diffId}) rebuilt differently the second time`,
-            { hint: "the base image changed while the delta was being applied" },
-          );
-      })();
-      await pipeline(Readable.from(checked), entry);
+    for (const e of entries) {
+      const entry = tar.entry({ name: layerName(e.layer.diffId, !!layout), size: e.size });
+      const bytes = shape(e, layerBytes(src, e.layer, e.index, layout));
+      await pipeline(Readable.from(bytes), entry);
     }
-    const config = await readConfig(delta);
+    const config = await readConfig(src.delta);
     const configName = `${hexOf(m.target.id)}.json`;
     tar.entry({ name: configName }, config);
     const manifest = [
       {
         Config: configName,
         RepoTags: m.target.repoTags,
-        Layers: m.layers.map((l) => layerName(l.diffId, gzipLevel)),
+        Layers: m.layers.map((l) => layerName(l.diffId, !!layout)),
       },
     ];
     // Last, and only once everything above checked out.

@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { extract } from "tar-stream";
+import { declaredGzipSize, MIN_MEMBER } from "../../src/images/layer-gzip.ts";
 import { loadImageFile } from "../../src/images/load.ts";
 import type { ImageInfo, ImageStore, RootfsReader } from "../../src/images/types.ts";
 import { digest, makeDelta } from "../delta/delta-file.ts";
@@ -38,6 +39,8 @@ class FakeStore implements ImageStore {
     this.calls.push("load");
     const files = new Map<string, Buffer>();
     const ex = extract();
+    // As the engine: an upload that is cut fails the load.
+    archive.once("error", (e) => ex.destroy(e));
     archive.pipe(ex as unknown as NodeJS.WritableStream);
     for await (const entry of ex) {
       const parts: Buffer[] = [];
@@ -80,6 +83,64 @@ test("a delta is rebuilt, checked and handed to the engine with the manifest las
     assert.deepEqual(gunzipSync(files!.get(layerName)!), layer);
   }));
 
+test("a version 2 delta loads in one pass: the declared gzip size, padded with empty members", () =>
+  withTmp(async (dir) => {
+    const { file, manifest, base, layer } = await makeDelta(dir);
+    const store = new FakeStore(base);
+    const r = await loadImageFile(store, file);
+    assert.equal(r.passes, 1);
+    assert.equal(store.calls.filter((c) => c === "load").length, 1);
+    const files = store.loaded[0]!;
+    const gz = files.get([...files.keys()].find((n) => n.endsWith(".tar.gz"))!)!;
+    const shipped = manifest.layers[0]!;
+    assert.ok(shipped.source === "delta" && shipped.gzipSize !== undefined);
+    // Made by this very zlib: exactly the recorded size, no padding.
+    assert.equal(gz.length, shipped.gzipSize);
+    assert.deepEqual(gunzipSync(gz), layer);
+    // Recorded by another zlib build: the slack, filled with empty members.
+    const other = new FakeStore(base);
+    const declare = (n: number) => declaredGzipSize(n, { zlib: "other", arch: process.arch });
+    assert.equal((await loadImageFile(other, file, { declareGzipSize: declare })).passes, 1);
+    const padded = other.loaded[0]!.get([...files.keys()].find((n) => n.endsWith(".tar.gz"))!)!;
+    assert.equal(padded.length, declare(shipped.gzipSize));
+    assert.deepEqual(gunzipSync(padded), layer);
+  }));
+
+test("gzip output larger than declared: the upload is cut before manifest.json, then two passes", () =>
+  withTmp(async (dir) => {
+    const { file, manifest, base, layer } = await makeDelta(dir);
+    // Too small by one byte, and too close for a padding member: both fall back.
+    for (const declare of [(n: number) => n - 1, (n: number) => n + MIN_MEMBER - 1]) {
+      const store = new FakeStore(base);
+      const r = await loadImageFile(store, file, { declareGzipSize: declare });
+      assert.equal(r.passes, 2);
+      assert.match(r.fallback ?? "", /gzip/);
+      assert.equal(store.calls.filter((c) => c === "load").length, 2);
+      assert.equal(store.loaded.length, 1, "the cut upload loaded nothing");
+      assert.deepEqual(r.images, [{ id: manifest.target.id, repoTags: ["app:2"] }]);
+      const files = store.loaded[0]!;
+      const gz = files.get([...files.keys()].find((n) => n.endsWith(".tar.gz"))!)!;
+      assert.deepEqual(gunzipSync(gz), layer);
+    }
+  }));
+
+test("a version 1 delta, or another gzip level than recorded, takes two passes", () =>
+  withTmp(async (dir) => {
+    const v1 = await makeDelta(dir, { version: 1 });
+    const r1 = await loadImageFile(new FakeStore(v1.base), v1.file);
+    assert.equal(r1.passes, 2);
+    assert.equal(r1.fallback, undefined);
+    const v2 = await makeDelta(dir);
+    assert.equal(
+      (await loadImageFile(new FakeStore(v2.base), v2.file, { gzipLevel: 1 })).passes,
+      2,
+    );
+    // Uncompressed: the size is the layer's, known from any version.
+    const store = new FakeStore(v1.base);
+    assert.equal((await loadImageFile(store, v1.file, { gzipLevel: 0 })).passes, 1);
+    assert.deepEqual(store.loaded[0]!.get([...store.loaded[0]!.keys()][0]!), v1.layer);
+  }));
+
 test("a corrupt delta is refused before the store is even asked anything", () =>
   withTmp(async (dir) => {
     const { bytes, base } = await makeDelta(dir);
@@ -102,9 +163,9 @@ test("a missing base is named, and nothing is loaded", () =>
     assert.ok(!store.calls.includes("load"));
   }));
 
-test("a base whose files differ fails the DiffID check before the engine sees a byte", () =>
+test("a base whose files differ fails the DiffID check, and the upload is cut before manifest.json", () =>
   withTmp(async (dir) => {
-    const { file } = await makeDelta(dir);
+    const { file, manifest } = await makeDelta(dir);
     // Shorter than the file the delta patches against.
     const store = new FakeStore(new MemoryBase({ "etc/conf": "x=1\n".repeat(50) }));
     await assert.rejects(loadImageFile(store, file), {
@@ -112,6 +173,20 @@ test("a base whose files differ fails the DiffID check before the engine sees a 
       message: /base file \/etc\/conf/,
     });
     assert.ok(store.calls.includes("openRootfs"));
+    // One pass: the upload had begun, and was cut before any manifest.json.
+    assert.ok(store.calls.includes("load"));
+    assert.equal(store.loaded.length, 0);
+    assert.equal(store.images.get(manifest.target.id), undefined);
+  }));
+
+test("a version 1 delta is verified in a first pass: a base that differs never reaches the engine", () =>
+  withTmp(async (dir) => {
+    const { file } = await makeDelta(dir, { version: 1 });
+    const store = new FakeStore(new MemoryBase({ "etc/conf": "x=1\n".repeat(50) }));
+    await assert.rejects(loadImageFile(store, file), {
+      code: "EV_DIGEST_MISMATCH",
+      message: /base file \/etc\/conf/,
+    });
     assert.ok(!store.calls.includes("load"));
   }));
 
