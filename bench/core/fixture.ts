@@ -6,7 +6,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Docker from "dockerode";
+import { collectJsonLines, EngineClient } from "../../src/engine/api/index.ts";
 import { pack } from "tar-stream";
 import { buildTestImage } from "../../scripts/lib/busybox-image.ts";
 
@@ -22,11 +22,11 @@ export function imageOf(service: string, version: "v1" | "v2"): string {
   return `evbench-core/${service}:${v}`;
 }
 
-export function engineDocker(): Docker {
+export function engineDocker(): EngineClient {
   const host = process.env.DOCKER_HOST;
   if (!host?.startsWith("unix://"))
     throw new Error("DOCKER_HOST must be the private engine's unix socket (see bench/core/run.sh)");
-  return new Docker({ socketPath: host.slice("unix://".length) });
+  return new EngineClient({ socketPath: host.slice("unix://".length) });
 }
 
 /** The compose file of one version: plain `image:` services, no build, no healthcheck. */
@@ -62,7 +62,7 @@ export async function writeReleases(): Promise<{ v1: string; v2: string }> {
 }
 
 /** Base image, then one small layer per service and version (15 images for 10 services). */
-export async function buildImages(docker: Docker): Promise<void> {
+export async function buildImages(docker: EngineClient): Promise<void> {
   await buildTestImage(docker, { tag: BASE_IMAGE });
   const tags = new Set(SERVICES.flatMap((s) => [imageOf(s, "v1"), imageOf(s, "v2")]));
   for (const tag of tags) {
@@ -74,16 +74,14 @@ export async function buildImages(docker: Docker): Promise<void> {
       rm: true,
       forcerm: true,
     });
-    const output = await new Promise<unknown[]>((resolve, reject) =>
-      docker.modem.followProgress(stream, (err, res) => (err ? reject(err) : resolve(res))),
-    );
+    const output = await collectJsonLines(stream);
     const failed = output.find((o) => typeof o === "object" && o !== null && "error" in o);
     if (failed) throw new Error(`building ${tag} failed: ${JSON.stringify(failed)}`);
   }
 }
 
 /** Removes the containers, networks and volumes of one edgevisor app or compose project. */
-export async function cleanup(docker: Docker, label: string): Promise<void> {
+export async function cleanup(docker: EngineClient, label: string): Promise<void> {
   const filters = { label: [label] };
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(
@@ -98,7 +96,7 @@ export const evLabel = (app: string) => `io.edgevisor.app=${app}`;
 export const composeLabel = (project: string) => `com.docker.compose.project=${project}`;
 
 /** Running containers of an app/project by service, with their image reference. */
-export async function running(docker: Docker, label: string): Promise<Map<string, string>> {
+export async function running(docker: EngineClient, label: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const c of await docker.listContainers({ filters: { label: [label] } })) {
     const service =
@@ -110,7 +108,7 @@ export async function running(docker: Docker, label: string): Promise<Map<string
 
 /** Throws unless all ten services run the version's images. */
 export async function assertRunning(
-  docker: Docker,
+  docker: EngineClient,
   label: string,
   version: "v1" | "v2",
 ): Promise<void> {

@@ -1,5 +1,5 @@
 // Where the daemon's resident memory goes. Two sets of fresh processes:
-//  1. imports only: a bare Node, one tiny .ts file (runtime type stripping), dockerode,
+//  1. imports only: a bare Node, one tiny .ts file (runtime type stripping), the engine client,
 //     src/agent.ts, src/cli/run.ts;
 //  2. the daemon itself (`edgevisor run`, which loads only the run command's modules), idle
 //     with the ten-service release running (applied beforehand by `edgevisor apply`), from
@@ -61,7 +61,7 @@ const importOnly = async (what: string) =>
 const imports: Record<string, number> = {
   "bare node (node -e)": await rssOf(["-e", "setInterval(() => {}, 1e6)"], 3),
   "one tiny .ts file (type stripping)": await importOnly(path.join(probeDir, "tiny.ts")),
-  dockerode: await importOnly("dockerode"),
+  "engine client (src/engine/api)": await importOnly(path.join(ROOT, "src/engine/api/index.ts")),
   "src/agent.ts": await importOnly(path.join(ROOT, "src/agent.ts")),
   "src/cli/run.ts": await importOnly(path.join(ROOT, "src/cli/run.ts")),
 };

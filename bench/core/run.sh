@@ -4,7 +4,7 @@
 #      edgevisor apply (without and with --wait) vs Debian's docker-compose up -d
 #   2. the daemon's RSS when idle, and its bytes written to disk over an idle window
 #   3. RSS growth over 1,000 reconcile passes (forced GC before each reading)
-#   4. where the idle RSS goes (Node itself, runtime type stripping, dockerode), start-up CPU
+#   4. where the idle RSS goes (Node itself, runtime type stripping, the engine client), start-up CPU
 #
 #   npm run bench:core                      (or: bash bench/core/run.sh)
 #   BENCH_ROUNDS=5 BENCH_IDLE_S=120 BENCH_RESYNC_S=10 BENCH_PASSES=1000 npm run bench:core
