@@ -50,9 +50,11 @@ export function parseDockerHost(dockerHost: string): EngineAddress {
   if (!url.hostname) throw new DockerHostError(dockerHost, "no host name");
   if (url.pathname !== "" && url.pathname !== "/")
     throw new DockerHostError(dockerHost, "a tcp address takes no path");
-  // IPv6 literals come back bracketed; the socket API wants them bare.
+  // IPv6 literals come back bracketed; the socket API wants them bare. The port is read from
+  // the text: URL drops an explicit default port ("http://h:80" → "").
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  return { kind: "tcp", host, port: url.port ? Number(url.port) : DEFAULT_TCP_PORT };
+  const port = /:(\d+)\/?$/.exec(value)?.[1];
+  return { kind: "tcp", host, port: port ? Number(port) : DEFAULT_TCP_PORT };
 }
 
 /** The address for messages: "unix:///run/docker.sock", "tcp://10.0.0.2:2375". */
