@@ -1,7 +1,8 @@
 // The doctor's engine reads on our engine client. The engine's shapes stop here: everything
 // leaves as the doctor's own types (src/doctor/engine-diagnostics.ts). Read-only by
 // construction: ping, info, version, list, inspect and a bounded events query.
-import { EngineClient, jsonLines } from "./api/index.ts";
+import { EvError } from "../errors.ts";
+import { DockerHostError, EngineClient, jsonLines } from "./api/index.ts";
 import type {
   ContainerDetails,
   EngineDiagnostics,
@@ -31,7 +32,15 @@ const INSPECT_CONCURRENCY = 8;
  * as local, so its data root is this machine's.
  */
 export function dockerDiagnosticsFor(dockerHost: string): EngineDiagnostics {
-  const docker = new EngineClient({ dockerHost });
+  let docker: EngineClient;
+  try {
+    docker = new EngineClient({ dockerHost });
+  } catch (e) {
+    if (!(e instanceof DockerHostError)) throw e;
+    throw new EvError("EV_CONFIG_INVALID", e.message, {
+      hint: "set DOCKER_HOST to unix:///path/to/docker.sock or tcp://host:port",
+    });
+  }
   return dockerDiagnostics(docker, {
     local: docker.transport.address.kind === "unix",
     address: dockerHost,
