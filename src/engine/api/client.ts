@@ -153,6 +153,8 @@ export class EngineClient {
       path: "/images/create",
       query: pullParams(ref),
       headers: registryAuthHeader(o.authconfig),
+      // The engine answers only once the registry has: a slow registry is not a dead engine.
+      timeoutMs: o.timeoutMs ?? 0,
     });
   }
 

@@ -61,7 +61,13 @@ export class Image {
 
   /** The `docker save` archive of the image, as a stream. */
   get(o: CallOptions = {}): Promise<IncomingMessage> {
-    return this.t.stream({ ...call(o), method: "GET", path: `${this.base}/get` });
+    // Docker 20.10 stages the whole archive in a temporary directory before the first byte.
+    return this.t.stream({
+      ...call(o),
+      method: "GET",
+      path: `${this.base}/get`,
+      timeoutMs: o.timeoutMs ?? 0,
+    });
   }
 
   /** Pushes to its registry; progress as JSON lines (errors arrive in-band as `error`). */
@@ -73,6 +79,8 @@ export class Image {
       query: { tag: o.tag },
       // The engine wants the header even for an anonymous registry.
       headers: registryAuthHeader(o.authconfig ?? {}),
+      // The engine answers only once the registry has: a slow registry is not a dead engine.
+      timeoutMs: o.timeoutMs ?? 0,
     });
   }
 
