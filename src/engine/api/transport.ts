@@ -98,6 +98,10 @@ export class Transport {
   }
 
   private async exchange(o: RequestOptions, whole: boolean): Promise<http.IncomingMessage> {
+    // Hold a streamed upload until it is piped: a source already flowing (a progress
+    // listener on it) would otherwise emit bytes into the void while the version is asked.
+    // pipe() resumes it. This runs synchronously, before the first await.
+    if (o.upload && !Buffer.isBuffer(o.upload)) o.upload.pause();
     const versioned = o.versioned ?? true;
     const prefix = versioned ? `/v${await this.apiVersion(o.signal)}` : "";
     const path = `${prefix}${o.path}${queryString(o.query)}`;

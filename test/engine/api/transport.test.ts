@@ -208,6 +208,24 @@ test("uploads stream through; JSON bodies and names go where the engine reads th
   ]);
 });
 
+test("an upload already flowing (a progress listener) loses no bytes while the version is asked", async () => {
+  const received: string[] = [];
+  const { socket, seen } = await fakeEngine((_req, res, body) => {
+    received.push(body.toString());
+    json(res, 200, {});
+  });
+  // A fresh client: the first call waits for GET /_ping before it can send anything.
+  const docker = new EngineClient({ socketPath: socket });
+  const parts = Array.from({ length: 50 }, (_, i) => `part-${i};`);
+  const source = Readable.from(parts.map((p) => Buffer.from(p)));
+  let counted = 0;
+  source.on("data", (c: Buffer) => (counted += c.length));
+  (await docker.loadImage(source)).resume();
+  assert.deepEqual(seen, ["GET /_ping", "POST /v1.41/images/load"]);
+  assert.deepEqual(received, [parts.join("")]);
+  assert.equal(counted, parts.join("").length);
+});
+
 test("a failing upload source fails the call with its own error", async () => {
   const { socket } = await fakeEngine((_req, res) => json(res, 200, {}));
   const docker = new EngineClient({ socketPath: socket });
