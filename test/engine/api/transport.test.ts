@@ -163,19 +163,29 @@ test("a stream the consumer pauses is not timed out; its signal still ends it", 
   assert.deepEqual(got, ['{"status":"a"}\n']);
 });
 
-test("an aborted call rejects at once with the abort reason and the engine sees it go", async () => {
-  let closed = false;
-  const { socket } = await fakeEngine((req) => req.socket.once("close", () => (closed = true)));
-  const docker = new EngineClient({ socketPath: socket });
-  const ac = new AbortController();
-  const call = docker.getContainer("c").wait({ abortSignal: ac.signal });
-  await sleep(50);
-  ac.abort(new Error("shutting down"));
-  await assert.rejects(call, /shutting down/);
-  await sleep(50);
-  assert.ok(closed, "the connection was closed");
-  await assert.rejects(docker.ping({ abortSignal: AbortSignal.abort() }), { name: "AbortError" });
-});
+test(
+  "an aborted call rejects at once with the abort reason and the engine sees it go",
+  { timeout: 10_000 },
+  async () => {
+    // Promises, not sleeps: on a loaded machine the fake engine may take a while to see it.
+    let arrived!: () => void;
+    const seenByEngine = new Promise<void>((r) => (arrived = r));
+    let closedByClient!: () => void;
+    const closed = new Promise<void>((r) => (closedByClient = r));
+    const { socket } = await fakeEngine((req) => {
+      req.socket.once("close", closedByClient);
+      arrived();
+    });
+    const docker = new EngineClient({ socketPath: socket });
+    const ac = new AbortController();
+    const call = docker.getContainer("c").wait({ abortSignal: ac.signal });
+    await seenByEngine;
+    ac.abort(new Error("shutting down"));
+    await assert.rejects(call, /shutting down/);
+    await closed;
+    await assert.rejects(docker.ping({ abortSignal: AbortSignal.abort() }), { name: "AbortError" });
+  },
+);
 
 test("uploads stream through; JSON bodies and names go where the engine reads them", async () => {
   const bodies: { url: string; type: string; body: string }[] = [];
