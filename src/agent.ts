@@ -1,6 +1,6 @@
 // The composition root: everything the agent needs, wired from one AgentConfig. Nothing
 // else constructs engines, stores or executors.
-import Docker from "dockerode";
+import { EngineClient } from "./engine/api/index.ts";
 import { socketPathOf, type AgentConfig } from "./config.ts";
 import { DockerEngine } from "./engine/docker-engine.ts";
 import type { ContainerEngine, ProgressSink } from "./engine/types.ts";
@@ -37,7 +37,7 @@ export interface AgentHooks {
 }
 
 export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
-  const docker = new Docker({ socketPath: socketPathOf(config.dockerHost) });
+  const docker = new EngineClient({ socketPath: socketPathOf(config.dockerHost) });
   const engine = new DockerEngine(docker);
   const locks = new LockDirs(config.lockDir);
   const store = new AgentStateStore(config.stateDir);

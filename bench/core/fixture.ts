@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import Docker from "dockerode";
+import { collectJsonLines, EngineClient } from "../../src/engine/api/index.ts";
 import { pack } from "tar-stream";
 import { buildTestImage } from "../../scripts/lib/busybox-image.ts";
 import { memoryOf, type MemoryKb } from "./proc.ts";
@@ -25,11 +25,11 @@ export function imageOf(service: string, version: "v1" | "v2"): string {
   return `evbench-core/${service}:${v}`;
 }
 
-export function engineDocker(): Docker {
+export function engineDocker(): EngineClient {
   const host = process.env.DOCKER_HOST;
   if (!host?.startsWith("unix://"))
     throw new Error("DOCKER_HOST must be the private engine's unix socket (see bench/core/run.sh)");
-  return new Docker({ socketPath: host.slice("unix://".length) });
+  return new EngineClient({ socketPath: host.slice("unix://".length) });
 }
 
 /** The compose file of one version: plain `image:` services, no build, no healthcheck. */
@@ -65,7 +65,7 @@ export async function writeReleases(): Promise<{ v1: string; v2: string }> {
 }
 
 /** Base image, then one small layer per service and version (15 images for 10 services). */
-export async function buildImages(docker: Docker): Promise<void> {
+export async function buildImages(docker: EngineClient): Promise<void> {
   await buildTestImage(docker, { tag: BASE_IMAGE });
   const tags = new Set(SERVICES.flatMap((s) => [imageOf(s, "v1"), imageOf(s, "v2")]));
   for (const tag of tags) {
@@ -77,16 +77,14 @@ export async function buildImages(docker: Docker): Promise<void> {
       rm: true,
       forcerm: true,
     });
-    const output = await new Promise<unknown[]>((resolve, reject) =>
-      docker.modem.followProgress(stream, (err, res) => (err ? reject(err) : resolve(res))),
-    );
+    const output = await collectJsonLines(stream);
     const failed = output.find((o) => typeof o === "object" && o !== null && "error" in o);
     if (failed) throw new Error(`building ${tag} failed: ${JSON.stringify(failed)}`);
   }
 }
 
 /** Removes the containers, networks and volumes of one edgevisor app or compose project. */
-export async function cleanup(docker: Docker, label: string): Promise<void> {
+export async function cleanup(docker: EngineClient, label: string): Promise<void> {
   const filters = { label: [label] };
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(
@@ -101,7 +99,7 @@ export const evLabel = (app: string) => `io.edgevisor.app=${app}`;
 export const composeLabel = (project: string) => `com.docker.compose.project=${project}`;
 
 /** Running containers of an app/project by service, with their image reference. */
-export async function running(docker: Docker, label: string): Promise<Map<string, string>> {
+export async function running(docker: EngineClient, label: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const c of await docker.listContainers({ filters: { label: [label] } })) {
     const service =
@@ -113,7 +111,7 @@ export async function running(docker: Docker, label: string): Promise<Map<string
 
 /** Throws unless all ten services run the version's images. */
 export async function assertRunning(
-  docker: Docker,
+  docker: EngineClient,
   label: string,
   version: "v1" | "v2",
 ): Promise<void> {
@@ -146,7 +144,7 @@ export interface AppFixture {
  * is named after the app, since `edgevisor run` takes the app name from it).
  */
 export async function prepareApp(
-  docker: Docker,
+  docker: EngineClient,
   app: string,
   version: "v1" | "v2" = "v1",
 ): Promise<AppFixture> {
@@ -234,7 +232,7 @@ export async function memoryAfter(
 
 /** Waits until the daemon runs all ten services of `version`; returns the time it took. */
 export async function waitConverged(
-  docker: Docker,
+  docker: EngineClient,
   daemon: NodeChild,
   app: string,
   version: "v1" | "v2" = "v1",

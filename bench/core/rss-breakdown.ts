@@ -59,7 +59,7 @@ const imports: Record<string, Mb> = {
   "bare node (node -e)": rssMb(await memoryAfter(["-e", "setInterval(() => {}, 1e6)"], 3)),
   "one tiny .ts file (type stripping)": await importOnly(path.join(probeDir, "tiny.ts")),
   "node:http": await importOnly("node:http"),
-  dockerode: await importOnly("dockerode"),
+  "engine client (dist/engine/api)": await importOnly(path.join(ROOT, "dist/engine/api/index.js")),
   fastify: await importOnly("fastify"),
   "dist/cli/run.js (compiled)": await importOnly(path.join(ROOT, "dist/cli/run.js")),
   "src/cli/run.ts (sources)": await importOnly(path.join(ROOT, "src/cli/run.ts")),

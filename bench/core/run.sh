@@ -4,7 +4,7 @@
 #      edgevisor apply (without and with --wait) vs Debian's docker-compose up -d
 #   2. the daemon's RSS when idle, and its bytes written to disk over an idle window
 #   3. RSS growth over 1,000 reconcile passes (forced GC before each reading)
-#   4. where the idle RSS goes (Node itself, runtime type stripping, dependencies, dist/ vs
+#   4. where the idle RSS goes (Node itself, runtime type stripping, the engine client and other dependencies, dist/ vs
 #      src/; VmRSS, RssAnon, RssFile), which modules the idle daemon loaded, start-up CPU
 # edgevisor runs as shipped: bin/edgevisor.js on dist/, which every step rebuilds first.
 #

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Docker from "dockerode";
+import { EngineClient } from "../../src/engine/api/index.ts";
 import { DockerEngine } from "../../src/engine/docker-engine.ts";
 import { checkEngine } from "../../src/health/engine-check.ts";
 import { createNotifier } from "../../src/health/sd-notify.ts";
@@ -95,7 +95,7 @@ for (let i = 0; i < rounds; i++)
     s.cpu.push(r.cpu);
   }
 
-const engine = new DockerEngine(new Docker({ socketPath }));
+const engine = new DockerEngine(new EngineClient({ socketPath }));
 const checks: number[] = [];
 for (let i = 0; i < rounds * 5; i++) {
   const r = await checkEngine(engine, 2000);

@@ -2,7 +2,7 @@
 // private engine) runs a good release v1, then gets v2 whose service crash-loops; measured:
 // target change → v2 rejected (detection), rejection → v1 running again (rollback).
 // Usage: node bench/reliability/rollback.ts [rounds=3] [testWindowSeconds=10]
-import Docker from "dockerode";
+import { EngineClient } from "../../src/engine/api/index.ts";
 import { LABEL } from "../../src/engine/labels.ts";
 import { startTestDaemon } from "../../test/support/daemon.ts";
 import { buildTestImage } from "../../test/support/images.ts";
@@ -10,7 +10,7 @@ import { engineSocketPath, uniqueName } from "../../test/support/engine.ts";
 
 const rounds = Number(process.argv[2] ?? 3);
 const windowS = Number(process.argv[3] ?? 10);
-const docker = new Docker({ socketPath: engineSocketPath() });
+const docker = new EngineClient({ socketPath: engineSocketPath() });
 const base = `${uniqueName("ev-bench-rb")}:1`;
 await buildTestImage(docker, { tag: base });
 

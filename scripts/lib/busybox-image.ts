@@ -2,7 +2,7 @@
 // is reachable here). Each image can carry extra files, so tests can make images that
 // differ by known bytes.
 import { readFileSync } from "node:fs";
-import type Docker from "dockerode";
+import { collectJsonLines, type EngineClient } from "../../src/engine/api/index.ts";
 import { pack } from "tar-stream";
 
 export interface TestImageSpec {
@@ -17,7 +17,7 @@ export interface TestImageSpec {
 
 const BUSYBOX = "/bin/busybox";
 
-export async function buildTestImage(docker: Docker, spec: TestImageSpec): Promise<string> {
+export async function buildTestImage(docker: EngineClient, spec: TestImageSpec): Promise<string> {
   const files = spec.files ?? {};
   const lines = [
     "FROM scratch",
@@ -49,9 +49,7 @@ export async function buildTestImage(docker: Docker, spec: TestImageSpec): Promi
     rm: true,
     forcerm: true,
   });
-  const output = await new Promise<unknown[]>((resolve, reject) =>
-    docker.modem.followProgress(stream, (err, res) => (err ? reject(err) : resolve(res))),
-  );
+  const output = await collectJsonLines(stream);
   const failed = output.find((o) => typeof o === "object" && o !== null && "error" in o);
   if (failed) throw new Error(`building ${spec.tag} failed: ${JSON.stringify(failed)}`);
   const info = await docker.getImage(spec.tag).inspect();

@@ -1,11 +1,11 @@
 // Runs a command in an app service's running container and returns its stdout. Used by the
 // demo (to show the named volume's data) and by the integration tests.
-import type Docker from "dockerode";
+import type { EngineClient } from "../../src/engine/api/index.ts";
 import { LABEL } from "../../src/engine/labels.ts";
 
 /** Run a command in a service's running container and return its stdout. */
 export async function execIn(
-  docker: Docker,
+  docker: EngineClient,
   app: string,
   service: string,
   cmd: string[],

@@ -108,17 +108,17 @@ function checkAgent(apiUrl: string, timeoutMs: number): Promise<PartResult> {
   });
 }
 
-/** The engine check; dockerode and the adapter are loaded only when it is asked for. */
+/** The engine check; the engine client and adapter are loaded only when it is asked for. */
 async function checkEngineAt(dockerHost: string, timeoutMs: number): Promise<PartResult> {
   const started = performance.now();
   let r: EngineCheckResult;
   try {
-    const [{ default: Docker }, { DockerEngine }, { checkEngine }] = await Promise.all([
-      import("dockerode"),
+    const [{ EngineClient }, { DockerEngine }, { checkEngine }] = await Promise.all([
+      import("../engine/api/index.ts"),
       import("../engine/docker-engine.ts"),
       import("../health/engine-check.ts"),
     ]);
-    const engine = new DockerEngine(new Docker({ socketPath: socketPathOf(dockerHost) }));
+    const engine = new DockerEngine(new EngineClient({ socketPath: socketPathOf(dockerHost) }));
     r = await checkEngine(engine, timeoutMs);
   } catch (e) {
     r = { ok: false, ms: 0, error: (e as Error).message };

@@ -6,7 +6,7 @@ import { createWriteStream, existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import Docker from "dockerode";
+import { EngineClient } from "../engine/api/index.ts";
 import { EvError } from "../errors.ts";
 import { DockerImageStore } from "../images/docker-store.ts";
 import { loadImageFile } from "../images/load.ts";
@@ -23,7 +23,7 @@ export function socketPathFromEnv(env: NodeJS.ProcessEnv): string {
 }
 
 export function imageStoreFromEnv(env: NodeJS.ProcessEnv): DockerImageStore {
-  return new DockerImageStore(new Docker({ socketPath: socketPathFromEnv(env) }));
+  return new DockerImageStore(new EngineClient({ socketPath: socketPathFromEnv(env) }));
 }
 
 export function trustedKeysDir(

@@ -1,6 +1,6 @@
 // `edgevisor doctor` as a function: run every check against an engine and a host, and
 // build the report. The CLI (src/cli/doctor.ts) is the composition root that wires the
-// dockerode engine, the Linux host and the options resolved from flags and environment.
+// Docker-API engine, the Linux host and the options resolved from flags and environment.
 import { ALL_CHECKS } from "./checks/index.ts";
 import type { EngineDiagnostics } from "./engine-diagnostics.ts";
 import type { HostProbe } from "./host.ts";

@@ -1,5 +1,5 @@
 // What the doctor reads from the engine, in our own types. The one implementation on
-// dockerode lives in src/engine/docker-diagnostics.ts; tests use literal fakes.
+// The engine client lives in src/engine/docker-diagnostics.ts; tests use literal fakes.
 import { LABEL } from "../engine/labels.ts";
 
 export interface EngineInfo {

@@ -1,7 +1,7 @@
 // ServiceSpec → the engine's container-create body. Pure: no engine calls, so it is unit
 // tested field by field. Docker API 1.41 (Debian's docker.io 20.10) attaches one network at
 // create time; the others are connected before start (see extraNetworks).
-import type { ContainerCreateOptions } from "dockerode";
+import type { ContainerCreateOptions } from "./api/shapes.ts";
 import type { ServiceSpec } from "../release/types.ts";
 import type { CreateContainerRequest } from "./types.ts";
 import { LABEL, managedLabels } from "./labels.ts";

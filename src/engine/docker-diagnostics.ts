@@ -1,24 +1,14 @@
-// The doctor's engine reads on dockerode. dockerode's shapes stop here: everything leaves
-// as the doctor's own types (src/doctor/engine-diagnostics.ts). Read-only by construction:
-// ping, info, version, list, inspect and a bounded events query.
-import Docker from "dockerode";
+// The doctor's engine reads on our engine client. The engine's shapes stop here: everything
+// leaves as the doctor's own types (src/doctor/engine-diagnostics.ts). Read-only by
+// construction: ping, info, version, list, inspect and a bounded events query.
+import { EvError } from "../errors.ts";
+import { DockerHostError, EngineClient, jsonLines } from "./api/index.ts";
 import type {
   ContainerDetails,
   EngineDiagnostics,
   EngineInfo,
   OomEvent,
 } from "../doctor/engine-diagnostics.ts";
-
-interface Signalled {
-  abortSignal?: AbortSignal;
-}
-
-/** The calls we make, with the abortSignal option dockerode accepts but does not type. */
-interface DockerReads {
-  ping(o: Signalled): Promise<unknown>;
-  info(o: Signalled): Promise<RawInfo>;
-  version(o: Signalled): Promise<{ Version?: string; ApiVersion?: string }>;
-}
 
 interface RawInfo {
   ServerVersion?: string;
@@ -29,6 +19,7 @@ interface RawInfo {
   KernelVersion?: string;
 }
 
+/** What we read of an inspect: every field optional, as engines differ in what they fill. */
 interface RawInspect {
   State?: { Running?: boolean; Pid?: number; OOMKilled?: boolean };
   HostConfig?: { Memory?: number; Ulimits?: { Name: string; Soft: number; Hard: number }[] | null };
@@ -37,43 +28,41 @@ interface RawInspect {
 const INSPECT_CONCURRENCY = 8;
 
 /**
- * The engine at `dockerHost` (the agent's resolved DOCKER_HOST). Only unix:// (or a plain
- * socket path) counts as local, so its data root is this machine's.
+ * The engine at `dockerHost` (the agent's resolved DOCKER_HOST). Only a unix socket counts
+ * as local, so its data root is this machine's.
  */
 export function dockerDiagnosticsFor(dockerHost: string): EngineDiagnostics {
-  const socketPath = dockerHost.startsWith("unix://")
-    ? dockerHost.slice("unix://".length)
-    : dockerHost.startsWith("/")
-      ? dockerHost
-      : undefined;
-  if (socketPath)
-    return dockerDiagnostics(new Docker({ socketPath }), { local: true, address: dockerHost });
-  const url = new URL(dockerHost);
-  const docker = new Docker({
-    host: url.hostname,
-    port: Number(url.port) || 2375,
-    protocol: url.protocol === "https:" ? "https" : "http",
+  let docker: EngineClient;
+  try {
+    docker = new EngineClient({ dockerHost });
+  } catch (e) {
+    if (!(e instanceof DockerHostError)) throw e;
+    throw new EvError("EV_CONFIG_INVALID", e.message, {
+      hint: "set DOCKER_HOST to unix:///path/to/docker.sock or tcp://host:port",
+    });
+  }
+  return dockerDiagnostics(docker, {
+    local: docker.transport.address.kind === "unix",
+    address: dockerHost,
   });
-  return dockerDiagnostics(docker, { local: false, address: dockerHost });
 }
 
 export function dockerDiagnostics(
-  docker: Docker,
+  docker: EngineClient,
   where: { local: boolean; address: string },
 ): EngineDiagnostics {
-  const reads = docker as unknown as DockerReads;
   return {
     local: where.local,
     address: where.address,
 
     async ping(signal) {
-      await reads.ping({ abortSignal: signal });
+      await docker.ping({ abortSignal: signal });
     },
 
     async info(signal): Promise<EngineInfo> {
       const [info, version] = await Promise.all([
-        reads.info({ abortSignal: signal }),
-        reads.version({ abortSignal: signal }),
+        docker.info({ abortSignal: signal }) as Promise<RawInfo>,
+        docker.version({ abortSignal: signal }),
       ]);
       const backing = info.DriverStatus?.find(([k]) => k === "Backing Filesystem")?.[1];
       return {
@@ -93,10 +82,9 @@ export function dockerDiagnostics(
         const name = (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, "");
         let inspect: RawInspect;
         try {
-          const container = docker.getContainer(c.Id) as unknown as {
-            inspect(o: Signalled): Promise<RawInspect>;
-          };
-          inspect = await container.inspect({ abortSignal: signal });
+          inspect = (await docker
+            .getContainer(c.Id)
+            .inspect({ abortSignal: signal })) as unknown as RawInspect;
         } catch (e) {
           // Removed between list and inspect: it is not there any more.
           if ((e as { statusCode?: number }).statusCode === 404) return undefined;
@@ -128,16 +116,9 @@ export function dockerDiagnostics(
         until: engineTime(until),
         filters: { type: ["container"], event: ["oom"] },
         abortSignal: signal,
-      } as unknown as Docker.GetEventsOptions);
+      });
       const events: OomEvent[] = [];
-      let buffered = "";
-      for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-        buffered += chunk.toString();
-        const lines = buffered.split("\n");
-        buffered = lines.pop() ?? "";
-        for (const line of lines) if (line.trim()) events.push(toOomEvent(line));
-      }
-      if (buffered.trim()) events.push(toOomEvent(buffered));
+      for await (const e of jsonLines<RawEvent>(stream)) events.push(toOomEvent(e));
       return events;
     },
   };
@@ -150,13 +131,14 @@ function engineTime(d: Date): string {
   return `${Math.floor(ms / 1000)}.${nanos}`;
 }
 
-function toOomEvent(line: string): OomEvent {
-  const e = JSON.parse(line) as {
-    id?: string;
-    time?: number;
-    timeNano?: number;
-    Actor?: { ID?: string; Attributes?: Record<string, string> };
-  };
+interface RawEvent {
+  id?: string;
+  time?: number;
+  timeNano?: number;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+function toOomEvent(e: RawEvent): OomEvent {
   const id = e.Actor?.ID ?? e.id ?? "";
   return {
     containerId: id,

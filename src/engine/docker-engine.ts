@@ -1,6 +1,6 @@
-// The one ContainerEngine implementation: a Docker-API engine through dockerode (Docker,
-// balenaEngine, Podman's Docker socket). dockerode types stay inside this file.
-import type Docker from "dockerode";
+// The one ContainerEngine implementation: a Docker-API engine (Docker, balenaEngine, Podman's
+// Docker socket) through our own client (./api/). The engine's JSON shapes stay inside this file.
+import type { EngineClient } from "./api/index.ts";
 import { pack } from "tar-fs";
 import { EvError } from "../errors.ts";
 import type { BuildSpec, NetworkSpec, VolumeSpec } from "../release/types.ts";
@@ -22,9 +22,9 @@ import type {
 } from "./types.ts";
 
 export class DockerEngine implements ContainerEngine {
-  private readonly docker: Docker;
+  private readonly docker: EngineClient;
 
-  constructor(docker: Docker) {
+  constructor(docker: EngineClient) {
     this.docker = docker;
   }
 
@@ -36,9 +36,7 @@ export class DockerEngine implements ContainerEngine {
     // _ping is answered before the daemon looks at any state; listing one container goes
     // through its in-memory container view, so a wedged store fails here. Both only read.
     const abortSignal = AbortSignal.timeout(timeoutMs);
-    // dockerode's ping takes options at runtime; its type declarations only lack them.
-    const ping = this.docker.ping as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
-    await this.call("ping", () => ping.call(this.docker, { abortSignal }));
+    await this.call("ping", () => this.docker.ping({ abortSignal }));
     await this.call("list containers", () => this.docker.listContainers({ limit: 1, abortSignal }));
   }
 
@@ -105,6 +103,7 @@ export class DockerEngine implements ContainerEngine {
     signal?: AbortSignal,
   ): Promise<void> {
     const ignore = await dockerignoreFilter(build.context);
+    // tar-fs packs into a streamx stream: it pipes like a Node stream.
     const context = pack(build.context, { ignore }) as unknown as NodeJS.ReadableStream;
     const stream = await this.call(`build ${ref}`, () =>
       this.docker.buildImage(context, {
@@ -264,8 +263,8 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async dataRoot(): Promise<string> {
-    const info = (await this.call("info", () => this.docker.info())) as { DockerRootDir?: string };
-    return info.DockerRootDir ?? "/var/lib/docker";
+    const info = await this.call("info", () => this.docker.info());
+    return typeof info.DockerRootDir === "string" ? info.DockerRootDir : "/var/lib/docker";
   }
 
   async imageUsage(): Promise<ImageUsage[]> {
@@ -319,11 +318,7 @@ export class DockerEngine implements ContainerEngine {
         stream.on("data", (b: Buffer) => emit(demux.push(b)));
         stream.on("end", done);
         stream.on("error", done);
-        signal.addEventListener(
-          "abort",
-          () => (stream as unknown as { destroy(): void }).destroy(),
-          { once: true },
-        );
+        signal.addEventListener("abort", () => stream.destroy(), { once: true });
       }
       return wanted.length;
     }, signal);
@@ -333,9 +328,9 @@ export class DockerEngine implements ContainerEngine {
     onEvent: (e: EngineEvent) => void,
     onError: (e: Error) => void,
   ): Promise<() => void> {
-    const stream = (await this.call("watch events", () =>
+    const stream = await this.call("watch events", () =>
       this.docker.getEvents({ filters: { label: [`${LABEL.managed}=true`] } }),
-    )) as NodeJS.ReadableStream & { destroy(): void };
+    );
     const lines = lineSplitter((line) => {
       const raw = JSON.parse(line) as {
         Type: string;

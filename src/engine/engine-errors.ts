@@ -1,5 +1,6 @@
 // Engine failures as EvErrors: unreachable engines get a hint on how to start one.
 import { EvError } from "../errors.ts";
+import { EngineApiError } from "./api/errors.ts";
 
 export function isStatus(e: unknown, status: number): boolean {
   return (
@@ -16,7 +17,18 @@ export function engineError(what: string, e: unknown): EvError {
       cause: e,
     });
   }
-  const json = (e as { json?: { message?: string } }).json;
-  const message = json?.message ?? (e instanceof Error ? e.message : String(e));
+  if (code === "ETIMEDOUT") {
+    return new EvError("EV_ENGINE_UNREACHABLE", `${what}: ${(e as Error).message}`, {
+      hint: "the engine accepts connections but does not answer: check its log and load",
+      cause: e,
+    });
+  }
+  // The engine's own words ("No such image: x"), without the request details.
+  const message =
+    e instanceof EngineApiError
+      ? e.engineMessage || e.message
+      : e instanceof Error
+        ? e.message
+        : String(e);
   return new EvError("EV_ENGINE_ERROR", `${what}: ${message.trim()}`, { cause: e });
 }

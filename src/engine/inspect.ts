@@ -1,5 +1,5 @@
 // Container inspect → ContainerState.
-import type { ContainerInspectInfo } from "dockerode";
+import type { ContainerInspectInfo } from "./api/shapes.ts";
 import { LABEL } from "./labels.ts";
 import type { ContainerState, ContainerStatus, HealthStatus } from "./types.ts";
 

@@ -1,5 +1,5 @@
 // The engine as the agent sees it: our own small domain types, so nothing outside
-// src/engine/ depends on dockerode's shapes.
+// src/engine/ depends on the engine API's JSON shapes.
 import type { EngineLogLine } from "./log-stream.ts";
 import type { BuildSpec, NetworkSpec, Release, ServiceSpec, VolumeSpec } from "../release/types.ts";
 

@@ -3,7 +3,7 @@
 // deltas never loads the codec.
 import type { KeyObject } from "node:crypto";
 import path from "node:path";
-import type Docker from "dockerode";
+import type { EngineClient } from "../engine/api/index.ts";
 import type { EngineSnapshot } from "../engine/types.ts";
 import type { FetchImage } from "../guards/wiring.ts";
 import type { Release } from "../release/types.ts";
@@ -16,7 +16,7 @@ export interface AgentDeltaOptions {
   deltaUrl: string;
   trustedKeysDir: string | undefined;
   stateDir: string;
-  docker: Docker;
+  docker: EngineClient;
   /** The engine as the loop read it for the pass that runs the fetch. */
   snapshot: () => EngineSnapshot | undefined;
   /** The last committed release. */

@@ -3,7 +3,7 @@
 import { createWriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import Docker from "dockerode";
+import { EngineClient } from "../engine/api/index.ts";
 import { parsePrivateKey } from "../delta/signature.ts";
 import { EvError, type ErrorCode, isEvError } from "../errors.ts";
 import { createDelta } from "./delta-create.ts";
@@ -38,7 +38,7 @@ export function createDeltaInWorker(job: DeltaJob): Promise<void> {
 }
 
 async function run(job: DeltaJob): Promise<void> {
-  const store = new DockerImageStore(new Docker({ socketPath: job.socketPath }));
+  const store = new DockerImageStore(new EngineClient({ socketPath: job.socketPath }));
   const out = createWriteStream(job.file);
   await createDelta(store, job.base, job.target, out, {
     ...(job.level ? { level: job.level } : {}),

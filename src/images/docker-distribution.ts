@@ -1,11 +1,11 @@
 // The registry's manifest digest of a reference, asked through the engine (`GET
 // /distribution/{name}/json`): the engine talks to the registry with its own settings
 // (mirrors, insecure registries, credentials) and nothing is pulled.
-import type Docker from "dockerode";
+import type { EngineClient } from "../engine/api/index.ts";
 import { engineError } from "../engine/engine-errors.ts";
 import { EvError } from "../errors.ts";
 
-export function manifestDigestVia(docker: Docker): (ref: string) => Promise<string> {
+export function manifestDigestVia(docker: EngineClient): (ref: string) => Promise<string> {
   return async (ref) => {
     let digest: string | undefined;
     try {

@@ -1,7 +1,7 @@
-// ImageStore on a Docker-API engine. dockerode stays inside this file.
+// ImageStore on a Docker-API engine. The engine client stays inside this file.
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import type Docker from "dockerode";
+import type { Container, EngineClient } from "../engine/api/index.ts";
 import { extract } from "tar-stream";
 import { engineError, isStatus } from "../engine/engine-errors.ts";
 import { followJsonStream } from "../engine/json-stream.ts";
@@ -12,9 +12,9 @@ import type { ImageInfo, ImageStore, RootfsEntry, RootfsReader } from "./types.t
 export const DELTA_BASE_LABEL = "io.edgevisor.delta-base";
 
 export class DockerImageStore implements ImageStore {
-  private readonly docker: Docker;
+  private readonly docker: EngineClient;
 
-  constructor(docker: Docker) {
+  constructor(docker: EngineClient) {
     this.docker = docker;
   }
 
@@ -35,7 +35,7 @@ export class DockerImageStore implements ImageStore {
 
   async save(ref: string): Promise<Readable> {
     try {
-      return (await this.docker.getImage(ref).get()) as unknown as Readable;
+      return await this.docker.getImage(ref).get();
     } catch (e) {
       throw engineError(`saving image ${ref}`, e);
     }
@@ -52,10 +52,7 @@ export class DockerImageStore implements ImageStore {
     });
     let response: NodeJS.ReadableStream;
     try {
-      response = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, {
-        quiet: true,
-        abortSignal: cut.signal,
-      });
+      response = await this.docker.loadImage(archive, { quiet: true, abortSignal: cut.signal });
     } catch (e) {
       throw failed ?? engineError("loading an image archive", e);
     }
@@ -73,7 +70,7 @@ export class DockerImageStore implements ImageStore {
   }
 
   async openRootfs(id: string): Promise<RootfsReader> {
-    let container: Docker.Container;
+    let container: Container;
     try {
       container = await this.docker.createContainer({
         name: `ev-delta-base-${randomBytes(6).toString("hex")}`,
@@ -91,7 +88,7 @@ export class DockerImageStore implements ImageStore {
       walk: (dir) => walkTree(container, dir),
       openArchive: async (dir) => {
         try {
-          return (await container.getArchive({ path: `/${dir}` })) as unknown as Readable;
+          return await container.getArchive({ path: `/${dir}` });
         } catch (e) {
           if (isStatus(e, 404))
             throw new EvError("EV_DIGEST_MISMATCH", `base image has no directory /${dir}`, {
@@ -108,10 +105,10 @@ export class DockerImageStore implements ImageStore {
 }
 
 /** One file of a (never started) container, through the engine's archive API. */
-async function openFile(container: Docker.Container, path: string): Promise<AsyncIterable<Buffer>> {
+async function openFile(container: Container, path: string): Promise<AsyncIterable<Buffer>> {
   let response: Readable;
   try {
-    response = (await container.getArchive({ path: `/${path}` })) as unknown as Readable;
+    response = await container.getArchive({ path: `/${path}` });
   } catch (e) {
     if (isStatus(e, 404))
       throw new EvError("EV_DIGEST_MISMATCH", `base image has no file /${path}`, {
@@ -139,10 +136,10 @@ async function openFile(container: Docker.Container, path: string): Promise<Asyn
 }
 
 /** A directory of a container as one archive from the engine, entry by entry. */
-async function* walkTree(container: Docker.Container, dir: string): AsyncGenerator<RootfsEntry> {
+async function* walkTree(container: Container, dir: string): AsyncGenerator<RootfsEntry> {
   let response: Readable;
   try {
-    response = (await container.getArchive({ path: `/${dir}` })) as unknown as Readable;
+    response = await container.getArchive({ path: `/${dir}` });
   } catch (e) {
     throw engineError(`reading /${dir} from the base image`, e);
   }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import Docker from "dockerode";
+import { collectJsonLines, EngineClient } from "../../src/engine/api/index.ts";
 import { pack } from "tar-stream";
 import type { EvError } from "../../src/errors.ts";
 import { DockerEngine } from "../../src/engine/docker-engine.ts";
@@ -26,7 +26,7 @@ const base = join(root, "var", `gd-${process.pid.toString(36)}`);
 const mnt = join(base, "fs");
 const img = join(base, "fs.img");
 let engine: PrivateEngine | undefined;
-let docker: Docker;
+let docker: EngineClient;
 let mounted = false;
 const log: string[] = [];
 
@@ -63,13 +63,8 @@ async function buildImage(tag: string, payloadMiB: number): Promise<void> {
     rm: true,
     networkmode: "none",
   });
-  await new Promise<void>((resolve, reject) =>
-    docker.modem.followProgress(stream, (err, out: { error?: string }[]) => {
-      const failed = out?.find((o) => o.error);
-      if (err || failed) reject(err ?? new Error(failed!.error));
-      else resolve();
-    }),
-  );
+  const failed = (await collectJsonLines<{ error?: string }>(stream)).find((o) => o.error);
+  if (failed) throw new Error(failed.error);
 }
 
 async function tags(): Promise<string[]> {

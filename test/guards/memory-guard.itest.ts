@@ -4,15 +4,15 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import type Docker from "dockerode";
+import type { EngineClient, Container } from "../../src/engine/api/index.ts";
 import { DockerEngine } from "../../src/engine/docker-engine.ts";
 import { describeOoms, OomLog } from "../../src/guards/memory-guard.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
 import { buildTestImage } from "../support/images.ts";
 
-let docker: Docker;
+let docker: EngineClient;
 let tag: string;
-const created: Docker.Container[] = [];
+const created: Container[] = [];
 
 before(async () => {
   docker = testDocker();

@@ -6,12 +6,12 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import Docker from "dockerode";
+import { EngineClient } from "../../src/engine/api/index.ts";
 import { DockerEngine } from "../../src/engine/docker-engine.ts";
 import { checkEngine } from "../../src/health/engine-check.ts";
 import { engineSocketPath } from "../support/engine.ts";
 
-const engineAt = (socketPath: string) => new DockerEngine(new Docker({ socketPath }));
+const engineAt = (socketPath: string) => new DockerEngine(new EngineClient({ socketPath }));
 
 describe("checkEngine", () => {
   let dir: string;

@@ -1,6 +1,6 @@
 // A delta whose ops read base files out of walk order, on the real engine: the same base
 // file patched into two new files, and an early new file patched from a late base file.
-// On Docker 20.10 a second archive request on the reader container whose walk is open
+// On EngineClient 20.10 a second archive request on the reader container whose walk is open
 // waits forever (the container's lock is held until the walk's response is closed), so
 // `image load` must send those reads elsewhere (batched-reader.ts).
 import assert from "node:assert/strict";
@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type Docker from "dockerode";
+import type { EngineClient } from "../../src/engine/api/index.ts";
 import { pack } from "tar-stream";
 import { blobStream, openDelta } from "../../src/delta/container.ts";
 import { basePathsOf } from "../../src/delta/decode.ts";
@@ -23,7 +23,7 @@ import { buildTestImage } from "../support/images.ts";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 /** A load that has not finished by then is taken as hung. */
 const LOAD_TIMEOUT = 60_000;
-let docker: Docker;
+let docker: EngineClient;
 let work: string;
 const created: string[] = [];
 const bases: string[] = [];

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type Docker from "dockerode";
+import { collectJsonLines, type EngineClient } from "../../src/engine/api/index.ts";
 import { pack } from "tar-stream";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
@@ -22,7 +22,7 @@ import { engineHost, engineSocketPath, testDocker, uniqueName } from "../support
 import { buildTestImage } from "../support/images.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-let docker: Docker;
+let docker: EngineClient;
 let work: string;
 const created: string[] = [];
 
@@ -257,9 +257,8 @@ async function buildTree(tag: string, files: Record<string, string>): Promise<st
     t: tag,
     rm: true,
   });
-  await new Promise((resolve, reject) =>
-    docker.modem.followProgress(stream, (err, res) => (err ? reject(err) : resolve(res))),
-  );
+  const failed = (await collectJsonLines<{ error?: string }>(stream)).find((m) => m.error);
+  if (failed) throw new Error(`building ${tag} failed: ${failed.error}`);
   return (await docker.getImage(tag).inspect()).Id;
 }
 

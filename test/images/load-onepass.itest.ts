@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import { after, before, test } from "node:test";
-import type Docker from "dockerode";
+import type { EngineClient } from "../../src/engine/api/index.ts";
 import { createDelta } from "../../src/images/delta-create.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { declaredGzipSize } from "../../src/images/layer-gzip.ts";
@@ -18,7 +18,7 @@ import type { ImageStore, RootfsReader } from "../../src/images/types.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
 import { buildTestImage } from "../support/images.ts";
 
-let docker: Docker;
+let docker: EngineClient;
 let store: DockerImageStore;
 let work: string;
 let pair: { newTag: string; oldId: string; newId: string };

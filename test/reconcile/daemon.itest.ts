@@ -50,8 +50,15 @@ async function until(
 async function versionsRunning(): Promise<string[]> {
   const out: string[] = [];
   for (const c of await containers()) {
-    const info = await docker.getContainer(c.Id).inspect();
-    if (info.State.Running)
+    // The daemon may remove a replaced container between the list and this inspect.
+    const info = await docker
+      .getContainer(c.Id)
+      .inspect()
+      .catch((e: unknown) => {
+        if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+        throw e;
+      });
+    if (info?.State.Running)
       out.push(
         `${c.Labels[LABEL.service]}=${info.Config.Env.find((e) => e.startsWith("VERSION="))}`,
       );

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type Docker from "dockerode";
+import type { EngineClient } from "../../src/engine/api/index.ts";
 import { createAgent, type Agent } from "../../src/agent.ts";
 import { LABEL } from "../../src/engine/labels.ts";
 import type { Step } from "../../src/reconcile/steps.ts";
@@ -11,7 +11,7 @@ import { engineHost, testDocker } from "./engine.ts";
 
 export interface TestAgent extends Agent {
   dir: string;
-  docker: Docker;
+  docker: EngineClient;
   steps: string[];
   cleanup(app: string, images?: string[]): Promise<void>;
 }

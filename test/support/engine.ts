@@ -2,7 +2,7 @@
 // They fail (never skip) when it cannot be reached: a skipped engine test proves nothing.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import Docker from "dockerode";
+import { EngineClient } from "../../src/engine/api/index.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -24,8 +24,8 @@ export function engineSocketPath(): string {
   return host.slice("unix://".length);
 }
 
-export function testDocker(): Docker {
-  return new Docker({ socketPath: engineSocketPath() });
+export function testDocker(): EngineClient {
+  return new EngineClient({ socketPath: engineSocketPath() });
 }
 
 /** A short unique name for one test's engine objects, so parallel tests never collide. */

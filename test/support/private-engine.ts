@@ -5,11 +5,11 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import Docker from "dockerode";
+import { EngineClient } from "../../src/engine/api/index.ts";
 
 export interface PrivateEngine {
   socket: string;
-  docker: Docker;
+  docker: EngineClient;
   /** Kill dockerd with `signal` (its containerd and shims survive, as on a real device). */
   kill(signal: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
@@ -23,7 +23,7 @@ export async function startPrivateEngine(
 ): Promise<PrivateEngine> {
   mkdirSync(base, { recursive: true });
   const socket = join(base, "docker.sock");
-  const docker = new Docker({ socketPath: socket });
+  const docker = new EngineClient({ socketPath: socket });
   let proc: ChildProcess | undefined;
   const start = async () => {
     proc = spawn(

@@ -1,7 +1,7 @@
 // The loopback registry started by scripts/registry (Debian's docker-registry).
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type Docker from "dockerode";
+import type { EngineClient } from "../../src/engine/api/index.ts";
 import { followJsonStream } from "../../src/engine/json-stream.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -14,7 +14,7 @@ export function registryAddress(): string {
 }
 
 /** Tag a local image as `ref` (registry/repo:tag) and push it. */
-export async function pushImage(docker: Docker, local: string, ref: string): Promise<void> {
+export async function pushImage(docker: EngineClient, local: string, ref: string): Promise<void> {
   const colon = ref.lastIndexOf(":");
   await docker.getImage(local).tag({ repo: ref.slice(0, colon), tag: ref.slice(colon + 1) });
   // The engine wants an auth header even for an anonymous loopback registry.
