@@ -12,7 +12,7 @@ import { encodeVarint } from "./byte-reader.ts";
 import { pathBytes } from "./encode.ts";
 import type { EncodedLayer } from "./layer-files.ts";
 import { compressedBlob } from "./layer-files.ts";
-import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
+import { collectWhenGrown } from "./encoder-memory.ts";
 import {
   LIT_WINDOW_LOG,
   MARGIN,
@@ -147,7 +147,7 @@ export async function encodeLayerAgainstArchive(
           ]);
         });
       await out.writeFrame(frame);
-      keepRssUnder(ENCODER_RSS_BUDGET);
+      collectWhenGrown();
     }
     await out.write(Buffer.from([OP_END]));
     await out.flush();

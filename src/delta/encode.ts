@@ -8,7 +8,7 @@ import type { FileHandle } from "node:fs/promises";
 import { encodeVarint } from "./byte-reader.ts";
 import { Chunker, MIN_FINGERPRINT_SIZE } from "./fingerprint.ts";
 import { MARGIN, OP_COPY, OP_END, OP_LIT, OP_PATCH, SEGMENT } from "./ops.ts";
-import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
+import { collectWhenGrown } from "./encoder-memory.ts";
 import type { Sink } from "./sink.ts";
 import { readAt, walkTar } from "./tar-walk.ts";
 import type { BaseCatalog, BaseFile, LayerEncodeStats } from "./types.ts";
@@ -122,9 +122,7 @@ export class LayerEncoder {
   }
 
   private async file(path: string, start: number, size: number): Promise<void> {
-    const chunker =
-      this.base.resembling && size >= MIN_FINGERPRINT_SIZE ? new Chunker() : undefined;
-    const sha = await hashRange(this.fh, start, size, chunker);
+    const sha = await hashRange(this.fh, start, size);
     const same = this.base.byPath(path);
     const copy = same && same.sha256 === sha ? same : this.base.bySha256(sha);
     if (copy && copy.size === size) {
@@ -139,7 +137,7 @@ export class LayerEncoder {
     const similar =
       same && same.size > 0
         ? same
-        : (this.base.similar(path) ?? (chunker && this.base.resembling?.(chunker.finish())));
+        : (this.base.similar(path) ?? (await this.resembling(start, size)));
     if (similar && similar.size > 0) {
       await this.flushLiteral();
       await this.patch(similar, start, size);
@@ -148,6 +146,17 @@ export class LayerEncoder {
     }
     this.literal(start, start + size);
     this.stats.files.literal++;
+  }
+
+  /**
+   * The base file sharing the most content chunks, for a file no path matches. Chunked only
+   * here, on a second read: chunking every file while hashing it cost as much as the hash.
+   */
+  private async resembling(start: number, size: number): Promise<BaseFile | undefined> {
+    if (!this.base.resembling || size < MIN_FINGERPRINT_SIZE) return undefined;
+    const chunker = new Chunker();
+    await hashRange(this.fh, start, size, chunker);
+    return this.base.resembling(chunker.finish());
   }
 
   private async patch(old: BaseFile, start: number, size: number): Promise<void> {
@@ -182,7 +191,7 @@ export class LayerEncoder {
           ]);
         });
       await this.ops.writeFrame(frame);
-      keepRssUnder(ENCODER_RSS_BUDGET);
+      collectWhenGrown();
     }
     this.stats.patchedBytes += size;
   }

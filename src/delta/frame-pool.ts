@@ -27,6 +27,8 @@ export const inlineFrames: FrameCompressor = {
   compress: async (segment, dict, level) => compressSegment(segment, dict, level),
 };
 
+const EMPTY = Buffer.alloc(0);
+
 interface Job {
   id: number;
   segment: Buffer;
@@ -48,8 +50,13 @@ export class FramePool implements FrameCompressor {
   private nextId = 0;
   private failed: Error | undefined;
 
-  /** `threads` defaults to the machine's parallelism (at most 4: memory, see §5 of the docs). */
-  constructor(threads = Math.min(4, availableParallelism())) {
+  /**
+   * `threads` defaults to the machine's cores, at most 2: a level-19 frame with a 12 MiB
+   * dictionary holds ~130 MiB of zstd tables and windows on its thread (glibc keeps a
+   * thread's freed memory in its arena), so two keep create under 512 MB (measured: 470 MB
+   * peak on the Debian bench pair).
+   */
+  constructor(threads = Math.min(2, availableParallelism())) {
     this.parallelism = Math.max(1, threads);
     for (let i = 0; i < this.parallelism; i++) this.slots.push(this.spawn());
   }
@@ -98,6 +105,8 @@ export class FramePool implements FrameCompressor {
         dict: job.dict,
         level: job.level,
       });
+      // The worker has its copy: do not hold 16 MiB per busy worker here until it answers.
+      job.segment = job.dict = EMPTY;
     }
     for (const slot of this.slots) if (!slot.job) slot.worker.unref();
   }

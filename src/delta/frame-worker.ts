@@ -1,7 +1,7 @@
 // Worker thread of FramePool (frame-pool.ts): compresses one patch frame at a time.
 import { parentPort } from "node:worker_threads";
 import { compressSegment } from "./segment-frame.ts";
-import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
+import { collectWhenGrown } from "./encoder-memory.ts";
 
 interface FrameJob {
   id: number;
@@ -20,5 +20,5 @@ parentPort?.on("message", (job: FrameJob) => {
     parentPort?.postMessage({ id: job.id, error: (e as Error).message });
   }
   // This isolate's zstd contexts are freed only by its own GC (native-memory.ts).
-  keepRssUnder(ENCODER_RSS_BUDGET);
+  collectWhenGrown();
 });

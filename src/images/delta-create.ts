@@ -41,7 +41,7 @@ export interface CreateDeltaOptions {
   signKey?: KeyObject;
   /** zstd level (default 19). */
   level?: number;
-  /** Threads compressing patch frames (default: the machine's cores, at most 4; 1 = inline). */
+  /** Threads compressing patch frames (default: the machine's cores, at most 2; 1 = inline). */
   threads?: number;
   workDir?: string;
   progress?: Progress;
