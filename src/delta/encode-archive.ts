@@ -13,15 +13,8 @@ import { pathBytes } from "./encode.ts";
 import type { EncodedLayer } from "./layer-files.ts";
 import { compressedBlob } from "./layer-files.ts";
 import { collectWhenGrown } from "./encoder-memory.ts";
-import {
-  LIT_WINDOW_LOG,
-  MARGIN,
-  MAX_DICT,
-  OP_END,
-  OP_REFPATCH,
-  OPS_WINDOW_LOG,
-  SEGMENT,
-} from "./ops.ts";
+import { dictionaryRange } from "./dict-window.ts";
+import { LIT_WINDOW_LOG, OP_END, OP_REFPATCH, OPS_WINDOW_LOG, SEGMENT } from "./ops.ts";
 import { readAt, walkTar } from "./tar-walk.ts";
 import { type EncodeTuning, inlineFrames, OrderedOps } from "./frame-pool.ts";
 import { compareWalkOrder } from "./walk-order.ts";
@@ -130,8 +123,7 @@ export async function encodeLayerAgainstArchive(
       const centre = at
         ? referenceOffset(ref.list, byPath, at.path, ref.size) + (ns - at.headerStart)
         : 0;
-      const ds = Math.min(ref.size, Math.max(lastStart, centre - MARGIN));
-      const de = Math.min(ref.size, ds + Math.min(MAX_DICT, ne - ns + 2 * MARGIN));
+      const { start: ds, end: de } = dictionaryRange(centre, ne - ns, ref.size, lastStart);
       lastStart = ds;
       const dict = de > ds ? await readAt(refFh, ds, de - ds) : Buffer.alloc(0);
       const frame = frames

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { encodeVarint } from "./byte-reader.ts";
 import { Chunker, MIN_FINGERPRINT_SIZE } from "./fingerprint.ts";
-import { MARGIN, OP_COPY, OP_END, OP_LIT, OP_PATCH, SEGMENT } from "./ops.ts";
+import { dictionaryRange } from "./dict-window.ts";
+import { OP_COPY, OP_END, OP_LIT, OP_PATCH, SEGMENT } from "./ops.ts";
 import { collectWhenGrown } from "./encoder-memory.ts";
 import type { Sink } from "./sink.ts";
 import { readAt, walkTar } from "./tar-walk.ts";
@@ -174,8 +175,7 @@ export class LayerEncoder {
       const ns = k * SEGMENT;
       const ne = Math.min(size, ns + SEGMENT);
       const centre = Math.floor((ns * old.size) / size);
-      const ds = Math.max(0, centre - MARGIN);
-      const de = Math.min(old.size, centre + (ne - ns) + MARGIN);
+      const { start: ds, end: de } = dictionaryRange(centre, ne - ns, old.size);
       const dict = de > ds ? await this.base.read(old, ds, de) : Buffer.alloc(0);
       const segment = await readAt(this.fh, start + ns, ne - ns);
       const frame = (this.tuning.frames ?? inlineFrames)
