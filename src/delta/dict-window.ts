@@ -4,19 +4,20 @@
 // that make deltas small (16+, binary-tree match finders), a match is searched only
 // within 2^(chainLog-1) positions (4 MiB at chainLog 23; farther ones get one probe from
 // the hash table). Dictionaries used to end a 4 MiB margin past the segment (distance
-// 8 MiB); ending them just past it (4.5 MiB) made the app bench pair's node_modules patch
-// 16% smaller (on two `tar --sort=name` of its trees: 154,087 → 129,401 B) and 3 segments
-// of the node binary 4% smaller (412,313 → 397,222 B), faster, with the same memory.
-// chainLog 24 would reach 8 MiB (123,698 B) but doubles the match tables (+64 MiB per
-// frame thread: past the 512 MB create budget with two threads).
+// 8 MiB). On the app bench pair's node_modules (two `tar --sort=name` of its trees), the
+// REFPATCH frames by how far past the aligned end the dictionary ends: 4 MiB 156,495 B,
+// 512 KiB 131,988 B, 128 KiB 129,378 B, 0 127,716 B, -64 KiB 152,808 B (the end of each
+// segment loses its old bytes). 128 KiB leaves room for the new side growing. The node
+// binary: 3 segments 412,313 → 397,222 B (512 KiB). Faster, same memory. chainLog 24
+// would reach 8 MiB (126,210 B with the old placement) but doubles the match tables.
 import { MAX_DICT } from "./ops.ts";
 
 /** Old bytes kept past the aligned end of a segment: room for the new side growing. */
-export const DICT_AFTER = 512 << 10;
+export const DICT_AFTER = 128 << 10;
 /**
  * Dictionary length (the decoder allows MAX_DICT, 12 MiB): what lies farther than the match
- * finder's reach costs insertion time and finds little. App pair's node_modules patch:
- * 129,334 B with 12 MiB, 129,401 B with 8 MiB (and 18% faster), 129,431 B with 6 MiB.
+ * finder's reach costs insertion time and finds little. App pair's node_modules patch (ops
+ * stream, 512 KiB past): 129,334 B with 12 MiB, 129,401 B with 8 MiB, 129,431 B with 6 MiB.
  */
 export const DICT_SPAN = Math.min(MAX_DICT, 8 << 20);
 

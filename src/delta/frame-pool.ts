@@ -29,8 +29,12 @@ export const inlineFrames: FrameCompressor = {
 
 const EMPTY = Buffer.alloc(0);
 
+/** A frame whose dictionary + segment reach this holds a large zstd context (see below). */
+const LARGE = 1 << 20;
+
 interface Job {
   id: number;
+  large: boolean;
   segment: Buffer;
   dict: Buffer;
   level: number;
@@ -50,13 +54,18 @@ export class FramePool implements FrameCompressor {
   private nextId = 0;
   private failed: Error | undefined;
 
+  private readonly maxLarge: number;
+
   /**
-   * `threads` defaults to the machine's cores, at most 2: a level-19 frame with a 12 MiB
-   * dictionary holds ~130 MiB of zstd tables and windows on its thread (glibc keeps a
-   * thread's freed memory in its arena), so two keep create under 512 MB (measured: 470 MB
-   * peak on the Debian bench pair).
+   * `threads` defaults to the machine's cores, at most 2. `maxLarge` (default 1) bounds the
+   * frames with a large dictionary compressed at once: at level 16+ each holds on the order
+   * of 130 MiB on its thread (zstd tables, window, dictionary copy; glibc keeps a thread's
+   * freed memory in its arena). Two at once took `delta create` on the app bench pair to
+   * 695 MiB peak RSS, past the 512 MB budget; many small patches (714 on the Debian pair)
+   * still run on both threads.
    */
-  constructor(threads = Math.min(2, availableParallelism())) {
+  constructor(threads = Math.min(2, availableParallelism()), maxLarge = 1) {
+    this.maxLarge = Math.max(1, maxLarge);
     this.parallelism = Math.max(1, threads);
     for (let i = 0; i < this.parallelism; i++) this.slots.push(this.spawn());
   }
@@ -93,10 +102,14 @@ export class FramePool implements FrameCompressor {
   }
 
   private dispatch(): void {
+    let large = this.slots.filter((s) => s.job?.large).length;
     for (const slot of this.slots) {
       if (slot.job) continue;
-      const job = this.waiting.shift();
-      if (!job) return;
+      const at = this.waiting.findIndex((j) => !j.large || large < this.maxLarge);
+      if (at < 0) break;
+      const [job] = this.waiting.splice(at, 1);
+      if (!job) break;
+      if (job.large) large++;
       slot.job = job;
       slot.worker.ref();
       slot.worker.postMessage({
@@ -114,7 +127,8 @@ export class FramePool implements FrameCompressor {
   compress(segment: Buffer, dict: Buffer, level: number): Promise<Buffer> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ id: this.nextId++, segment, dict, level, resolve, reject });
+      const large = level >= 16 && dict.length + segment.length >= LARGE;
+      this.waiting.push({ id: this.nextId++, large, segment, dict, level, resolve, reject });
       this.dispatch();
     });
   }
