@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { EvError } from "../errors.ts";
+import { keepRssUnder } from "./native-memory.ts";
 import { compressSegment } from "./segment-frame.ts";
 import type { Sink } from "./sink.ts";
 import type { CodecTuning } from "./types.ts";
@@ -34,7 +35,6 @@ const LARGE = 1 << 20;
 
 interface Job {
   id: number;
-  large: boolean;
   segment: Buffer;
   dict: Buffer;
   level: number;
@@ -55,13 +55,14 @@ export class FramePool implements FrameCompressor {
   private failed: Error | undefined;
 
   /**
-   * `threads` defaults to the machine's cores, at most 2. Frames with a large dictionary
-   * all run on the first thread, one at a time: at level 16+ each holds on the order of
-   * 150 MiB (zstd tables, window, its copy of the dictionary), and glibc keeps a thread's
-   * freed memory in that thread's arena, so every thread that ever ran one keeps it.
-   * Measured on the app bench pair's create: 695 MiB peak RSS with large frames on both
-   * threads at once, 590 MiB with one at a time on either thread, against 384 MiB inline.
-   * Many small patches (714 on the Debian pair) still run on both threads.
+   * `threads` defaults to the machine's cores, at most 2. Frames with a large dictionary run
+   * on the calling thread, synchronously, one at a time, as before the pool: at level 16+
+   * each holds on the order of 150 MiB (zstd tables, window, its copy of the dictionary),
+   * and glibc keeps a thread's freed memory in that thread's arena, so a worker that ever
+   * ran one keeps that much beside the main thread's. `delta create` of the app bench pair
+   * peaked at 695 MiB with large frames on both workers, 590 MiB with one at a time on
+   * either, 557 MiB with all on the first worker, 384 MiB inline. Small patches (714 on the
+   * Debian pair) run on the workers.
    */
   constructor(threads = Math.min(2, availableParallelism())) {
     this.parallelism = Math.max(1, threads);
@@ -100,13 +101,10 @@ export class FramePool implements FrameCompressor {
   }
 
   private dispatch(): void {
-    for (const [i, slot] of this.slots.entries()) {
+    for (const slot of this.slots) {
       if (slot.job) continue;
-      // Large frames only ever run on the first thread (see the constructor).
-      const at = this.waiting.findIndex((j) => !j.large || i === 0);
-      if (at < 0) continue;
-      const [job] = this.waiting.splice(at, 1);
-      if (!job) continue;
+      const job = this.waiting.shift();
+      if (!job) break;
       slot.job = job;
       slot.worker.ref();
       slot.worker.postMessage({
@@ -123,9 +121,14 @@ export class FramePool implements FrameCompressor {
 
   compress(segment: Buffer, dict: Buffer, level: number): Promise<Buffer> {
     if (this.failed) return Promise.reject(this.failed);
+    if (level >= 16 && dict.length + segment.length >= LARGE) {
+      // Large frames run here, on the calling thread (see the constructor).
+      const frame = compressSegment(segment, dict, level);
+      keepRssUnder(0);
+      return Promise.resolve(frame);
+    }
     return new Promise((resolve, reject) => {
-      const large = level >= 16 && dict.length + segment.length >= LARGE;
-      this.waiting.push({ id: this.nextId++, large, segment, dict, level, resolve, reject });
+      this.waiting.push({ id: this.nextId++, segment, dict, level, resolve, reject });
       this.dispatch();
     });
   }
