@@ -9,21 +9,14 @@
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeVarint } from "./byte-reader.ts";
-import { compressSegment, pathBytes } from "./encode.ts";
+import { pathBytes } from "./encode.ts";
 import type { EncodedLayer } from "./layer-files.ts";
 import { compressedBlob } from "./layer-files.ts";
-import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
-import {
-  LIT_WINDOW_LOG,
-  MARGIN,
-  MAX_DICT,
-  OP_END,
-  OP_REFPATCH,
-  OPS_WINDOW_LOG,
-  SEGMENT,
-} from "./ops.ts";
+import { collectWhenGrown } from "./encoder-memory.ts";
+import { dictionaryRange } from "./dict-window.ts";
+import { LIT_WINDOW_LOG, OP_END, OP_REFPATCH, OPS_WINDOW_LOG, SEGMENT } from "./ops.ts";
 import { readAt, walkTar } from "./tar-walk.ts";
-import type { CodecTuning } from "./types.ts";
+import { type EncodeTuning, inlineFrames, OrderedOps } from "./frame-pool.ts";
 import { compareWalkOrder } from "./walk-order.ts";
 
 interface Positioned {
@@ -95,7 +88,7 @@ export async function encodeLayerAgainstArchive(
   reference: { dir: string; file: string },
   workDir: string,
   name: string,
-  tuning: CodecTuning,
+  tuning: EncodeTuning,
 ): Promise<EncodedLayer> {
   const parent = reference.dir.includes("/")
     ? reference.dir.slice(0, reference.dir.lastIndexOf("/") + 1)
@@ -110,8 +103,10 @@ export async function encodeLayerAgainstArchive(
   const newFh = await open(tarFile, "r");
   const refFh = await open(reference.file, "r");
   let frameBytes = 0;
+  const frames = tuning.frames ?? inlineFrames;
+  const out = new OrderedOps(ops.sink, frames.parallelism + 1);
   try {
-    await ops.sink.write(
+    await out.write(
       Buffer.concat([
         Buffer.from([OP_REFPATCH]),
         reference.dir === "" ? encodeVarint(0) : pathBytes(reference.dir),
@@ -128,24 +123,26 @@ export async function encodeLayerAgainstArchive(
       const centre = at
         ? referenceOffset(ref.list, byPath, at.path, ref.size) + (ns - at.headerStart)
         : 0;
-      const ds = Math.min(ref.size, Math.max(lastStart, centre - MARGIN));
-      const de = Math.min(ref.size, ds + Math.min(MAX_DICT, ne - ns + 2 * MARGIN));
+      const { start: ds, end: de } = dictionaryRange(centre, ne - ns, ref.size, lastStart);
       lastStart = ds;
       const dict = de > ds ? await readAt(refFh, ds, de - ds) : Buffer.alloc(0);
-      const frame = compressSegment(await readAt(newFh, ns, ne - ns), dict, tuning.level);
-      await ops.sink.write(
-        Buffer.concat([
-          encodeVarint(ds),
-          encodeVarint(de),
-          encodeVarint(ne - ns),
-          encodeVarint(frame.length),
-          frame,
-        ]),
-      );
-      frameBytes += frame.length;
-      keepRssUnder(ENCODER_RSS_BUDGET);
+      const frame = frames
+        .compress(await readAt(newFh, ns, ne - ns), dict, tuning.level)
+        .then((f) => {
+          frameBytes += f.length;
+          return Buffer.concat([
+            encodeVarint(ds),
+            encodeVarint(de),
+            encodeVarint(ne - ns),
+            encodeVarint(f.length),
+            f,
+          ]);
+        });
+      await out.writeFrame(frame);
+      collectWhenGrown();
     }
-    await ops.sink.write(Buffer.from([OP_END]));
+    await out.write(Buffer.from([OP_END]));
+    await out.flush();
   } catch (e) {
     ops.abort();
     lit.abort();

@@ -5,54 +5,17 @@
 // tar headers and padding, goes to the shared zstd literal stream.
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
-import zlib from "node:zlib";
 import { encodeVarint } from "./byte-reader.ts";
 import { Chunker, MIN_FINGERPRINT_SIZE } from "./fingerprint.ts";
-import { MARGIN, OP_COPY, OP_END, OP_LIT, OP_PATCH, PATCH_WINDOW_LOG_MAX, SEGMENT } from "./ops.ts";
-import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
+import { dictionaryRange } from "./dict-window.ts";
+import { OP_COPY, OP_END, OP_LIT, OP_PATCH, SEGMENT } from "./ops.ts";
+import { collectWhenGrown } from "./encoder-memory.ts";
 import type { Sink } from "./sink.ts";
 import { readAt, walkTar } from "./tar-walk.ts";
-import type { BaseCatalog, BaseFile, CodecTuning, LayerEncodeStats } from "./types.ts";
+import type { BaseCatalog, BaseFile, LayerEncodeStats } from "./types.ts";
+import { type EncodeTuning, inlineFrames, OrderedOps } from "./frame-pool.ts";
 
 const READ_CHUNK = 1 << 20;
-
-/**
- * zstd only indexes a dictionary's last 2^(hashLog+3) bytes (fast/dfast) and its row-based
- * mid levels (4–15) index little of a large one, so patches use either the level as given
- * (16+, binary-tree match finders that take the whole dictionary) or level 3 with a hash
- * table big enough for the whole dictionary (measured: the same size as level 19 on a
- * shifted 8 MiB segment, ten times faster).
- */
-/** One patch frame: `segment` compressed with `dict` as zstd dictionary. */
-export function compressSegment(segment: Buffer, dict: Buffer, level: number): Buffer {
-  const windowLog = Math.min(
-    PATCH_WINDOW_LOG_MAX,
-    Math.max(10, Math.ceil(Math.log2(dict.length + segment.length + 1))),
-  );
-  // Synchronous on purpose: see decode.ts (malloc arenas of threadpool threads).
-  return zlib.zstdCompressSync(segment, {
-    params: { ...patchParams(level, dict.length), [zlib.constants.ZSTD_c_windowLog]: windowLog },
-    ...(dict.length > 0 ? { dictionary: dict } : {}),
-  });
-}
-
-function patchParams(level: number, dictLength: number): Record<number, number> {
-  const c = zlib.constants;
-  if (dictLength === 0) return { [c.ZSTD_c_compressionLevel]: level, [c.ZSTD_c_checksumFlag]: 0 };
-  if (level >= 16)
-    return {
-      [c.ZSTD_c_compressionLevel]: level,
-      // chainLog 23 instead of 24: half the binary-tree table (32 MiB), ample for 16 MiB.
-      [c.ZSTD_c_chainLog]: 23,
-      [c.ZSTD_c_checksumFlag]: 0,
-    };
-  const dictLog = Math.ceil(Math.log2(dictLength + 1));
-  return {
-    [c.ZSTD_c_compressionLevel]: 3,
-    [c.ZSTD_c_hashLog]: Math.min(24, Math.max(17, dictLog - 2)),
-    [c.ZSTD_c_checksumFlag]: 0,
-  };
-}
 
 export interface EncodeTarget {
   /** Receives the op stream. */
@@ -87,7 +50,8 @@ export class LayerEncoder {
   private readonly size: number;
   private readonly base: BaseCatalog;
   private readonly out: EncodeTarget;
-  private readonly tuning: CodecTuning;
+  private readonly tuning: EncodeTuning;
+  private readonly ops: OrderedOps;
   private pendingStart = 0;
   private pendingEnd = 0;
   readonly stats: LayerEncodeStats = {
@@ -104,13 +68,14 @@ export class LayerEncoder {
     size: number,
     base: BaseCatalog,
     out: EncodeTarget,
-    tuning: CodecTuning,
+    tuning: EncodeTuning,
   ) {
     this.fh = fh;
     this.size = size;
     this.base = base;
     this.out = out;
     this.tuning = tuning;
+    this.ops = new OrderedOps(out.ops, (tuning.frames ?? inlineFrames).parallelism + 1);
   }
 
   /** Encode the whole tar; `onBytes` reports progress in tar bytes. */
@@ -133,7 +98,8 @@ export class LayerEncoder {
       onBytes(e.end);
     }
     await this.flushLiteral();
-    await this.out.ops.write(Buffer.from([OP_END]));
+    await this.ops.write(Buffer.from([OP_END]));
+    await this.ops.flush();
     this.stats.tarBytes = this.size;
     onBytes(this.size);
     return this.stats;
@@ -149,7 +115,7 @@ export class LayerEncoder {
   private async flushLiteral(): Promise<void> {
     const { pendingStart: start, pendingEnd: end } = this;
     if (end <= start) return;
-    await this.out.ops.write(Buffer.concat([Buffer.from([OP_LIT]), encodeVarint(end - start)]));
+    await this.ops.write(Buffer.concat([Buffer.from([OP_LIT]), encodeVarint(end - start)]));
     for (let pos = start; pos < end; pos += READ_CHUNK)
       await this.out.lit.write(await readAt(this.fh, pos, Math.min(READ_CHUNK, end - pos)));
     this.stats.literalBytes += end - start;
@@ -157,14 +123,12 @@ export class LayerEncoder {
   }
 
   private async file(path: string, start: number, size: number): Promise<void> {
-    const chunker =
-      this.base.resembling && size >= MIN_FINGERPRINT_SIZE ? new Chunker() : undefined;
-    const sha = await hashRange(this.fh, start, size, chunker);
+    const sha = await hashRange(this.fh, start, size);
     const same = this.base.byPath(path);
     const copy = same && same.sha256 === sha ? same : this.base.bySha256(sha);
     if (copy && copy.size === size) {
       await this.flushLiteral();
-      await this.out.ops.write(
+      await this.ops.write(
         Buffer.concat([Buffer.from([OP_COPY]), pathBytes(copy.path), encodeVarint(size)]),
       );
       this.stats.copiedBytes += size;
@@ -174,7 +138,7 @@ export class LayerEncoder {
     const similar =
       same && same.size > 0
         ? same
-        : (this.base.similar(path) ?? (chunker && this.base.resembling?.(chunker.finish())));
+        : (this.base.similar(path) ?? (await this.resembling(start, size)));
     if (similar && similar.size > 0) {
       await this.flushLiteral();
       await this.patch(similar, start, size);
@@ -185,9 +149,20 @@ export class LayerEncoder {
     this.stats.files.literal++;
   }
 
+  /**
+   * The base file sharing the most content chunks, for a file no path matches. Chunked only
+   * here, on a second read: chunking every file while hashing it cost as much as the hash.
+   */
+  private async resembling(start: number, size: number): Promise<BaseFile | undefined> {
+    if (!this.base.resembling || size < MIN_FINGERPRINT_SIZE) return undefined;
+    const chunker = new Chunker();
+    await hashRange(this.fh, start, size, chunker);
+    return this.base.resembling(chunker.finish());
+  }
+
   private async patch(old: BaseFile, start: number, size: number): Promise<void> {
     const segments = Math.max(1, Math.ceil(size / SEGMENT));
-    await this.out.ops.write(
+    await this.ops.write(
       Buffer.concat([
         Buffer.from([OP_PATCH]),
         pathBytes(old.path),
@@ -200,22 +175,23 @@ export class LayerEncoder {
       const ns = k * SEGMENT;
       const ne = Math.min(size, ns + SEGMENT);
       const centre = Math.floor((ns * old.size) / size);
-      const ds = Math.max(0, centre - MARGIN);
-      const de = Math.min(old.size, centre + (ne - ns) + MARGIN);
+      const { start: ds, end: de } = dictionaryRange(centre, ne - ns, old.size);
       const dict = de > ds ? await this.base.read(old, ds, de) : Buffer.alloc(0);
       const segment = await readAt(this.fh, start + ns, ne - ns);
-      const frame = compressSegment(segment, dict, this.tuning.level);
-      await this.out.ops.write(
-        Buffer.concat([
-          encodeVarint(ds),
-          encodeVarint(de),
-          encodeVarint(ne - ns),
-          encodeVarint(frame.length),
-          frame,
-        ]),
-      );
-      this.stats.patchFrameBytes += frame.length;
-      keepRssUnder(ENCODER_RSS_BUDGET);
+      const frame = (this.tuning.frames ?? inlineFrames)
+        .compress(segment, dict, this.tuning.level)
+        .then((f) => {
+          this.stats.patchFrameBytes += f.length;
+          return Buffer.concat([
+            encodeVarint(ds),
+            encodeVarint(de),
+            encodeVarint(ne - ns),
+            encodeVarint(f.length),
+            f,
+          ]);
+        });
+      await this.ops.writeFrame(frame);
+      collectWhenGrown();
     }
     this.stats.patchedBytes += size;
   }

@@ -10,7 +10,8 @@ import type { BlobRef } from "./manifest.ts";
 import { ENCODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
 import { LIT_WINDOW_LOG, OPS_WINDOW_LOG } from "./ops.ts";
 import { Sink } from "./sink.ts";
-import type { BaseCatalog, CodecTuning, LayerEncodeStats } from "./types.ts";
+import type { EncodeTuning } from "./frame-pool.ts";
+import type { BaseCatalog, LayerEncodeStats } from "./types.ts";
 import { createHash } from "node:crypto";
 import { Transform } from "node:stream";
 
@@ -73,7 +74,7 @@ export async function encodeLayerFile(
   base: BaseCatalog,
   workDir: string,
   name: string,
-  tuning: CodecTuning,
+  tuning: EncodeTuning,
   onBytes?: (done: number) => void,
 ): Promise<EncodedLayer> {
   const ops = compressedBlob(join(workDir, `${name}.ops`), tuning.level, OPS_WINDOW_LOG);

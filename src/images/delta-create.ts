@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { constants, zstdCompressSync } from "node:zlib";
 import { DataBlobWriter, writeDelta } from "../delta/container.ts";
+import { FramePool } from "../delta/frame-pool.ts";
 import { encodeLayerFile } from "../delta/layer-files.ts";
 import {
   DELTA_FORMAT,
@@ -41,6 +42,8 @@ export interface CreateDeltaOptions {
   signKey?: KeyObject;
   /** zstd level (default 19). */
   level?: number;
+  /** Threads compressing patch frames (default: the machine's cores, at most 2; 1 = inline). */
+  threads?: number;
   workDir?: string;
   progress?: Progress;
 }
@@ -95,13 +98,18 @@ export async function createDelta(
   options: CreateDeltaOptions = {},
 ): Promise<CreateDeltaResult> {
   const progress = options.progress ?? silentProgress;
-  const tuning = { ...DEFAULT_TUNING, ...(options.level ? { level: options.level } : {}) };
   const base = await mustInspect(store, baseRef, "base");
   const target = await mustInspect(store, targetRef, "target");
   const shared = sharedPrefix(base.diffIds, target.diffIds);
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), "ev-delta-create-"));
   let index: RootfsIndex | undefined;
   let rootfs: RootfsReader | undefined;
+  const pool = options.threads === 1 ? undefined : new FramePool(options.threads);
+  const tuning = {
+    ...DEFAULT_TUNING,
+    ...(options.level ? { level: options.level } : {}),
+    ...(pool ? { frames: pool } : {}),
+  };
   try {
     const saved = await saveImage(store, target, join(work, "target"), progress, "target");
     if (sha256Digest(saved.config) !== target.id)
@@ -182,6 +190,7 @@ export async function createDelta(
       ...(signature ? { signedBy: signature.keyId } : {}),
     };
   } finally {
+    await pool?.close();
     await index?.close();
     await rootfs?.close();
     await rm(work, { recursive: true, force: true });

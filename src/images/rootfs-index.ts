@@ -15,6 +15,21 @@ interface IndexedFile extends BaseFile {
   fingerprints?: number[];
 }
 
+/**
+ * Paths a container of the base shows with the engine's content, not the image's: Docker
+ * puts empty /etc/hostname, /etc/hosts, /etc/resolv.conf, /.dockerenv and its /dev, /proc,
+ * /sys in a per-container init layer. The decoder reads base files through a created
+ * container, so a COPY or PATCH from one of them would get the engine's bytes (seen on the
+ * Debian bench pair: debootstrap writes /etc/hostname, the load read 0 of its 3 bytes).
+ */
+const CONTAINER_FILES = new Set(["etc/hostname", "etc/hosts", "etc/resolv.conf", ".dockerenv"]);
+const CONTAINER_DIRS = ["dev/", "proc/", "sys/"];
+
+/** True when a container shows its own content at `path`, so it cannot be a source. */
+export function shadowedInContainer(path: string): boolean {
+  return CONTAINER_FILES.has(path) || CONTAINER_DIRS.some((d) => path.startsWith(d));
+}
+
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
 const CHUNK = 1 << 20;
@@ -129,6 +144,7 @@ export class RootfsIndex implements BaseCatalog {
   }
 
   private put(f: IndexedFile): void {
+    if (shadowedInContainer(f.path)) return;
     this.files.set(f.path, f);
     for (let d = posix.dirname(f.path); d !== "." && !this.dirs.has(d); d = posix.dirname(d))
       this.dirs.add(d);
