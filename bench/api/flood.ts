@@ -22,8 +22,12 @@ interface Served {
   appKey: string;
 }
 
+// EVBENCH_SERVER_FLAGS: node/V8 flags for the API process only (e.g. "--jitless").
+const SERVER_FLAGS = (process.env.EVBENCH_SERVER_FLAGS ?? "").split(" ").filter(Boolean);
+
 async function startServer(limits: object): Promise<Served> {
-  const child = spawn(process.execPath, [here("./serve.ts"), JSON.stringify(limits)], {
+  const args = [...SERVER_FLAGS, here("./serve.ts"), JSON.stringify(limits)];
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const [line] = (await once(child.stdout!, "data")) as [Buffer];

@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { collectJsonLines, EngineClient } from "../../src/engine/api/index.ts";
+import { collectJsonLines, EngineApiError, EngineClient } from "../../src/engine/api/index.ts";
 import { pack } from "tar-stream";
 import { buildTestImage } from "../../scripts/lib/busybox-image.ts";
 import { memoryOf, type MemoryKb } from "./proc.ts";
@@ -83,6 +83,22 @@ export async function buildImages(docker: EngineClient): Promise<void> {
   }
 }
 
+/**
+ * A forced container removal can return before the engine has released the container's
+ * network endpoint (seen with compose's containers on a loaded host): retry a few times.
+ */
+async function removeNetwork(docker: EngineClient, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await docker.getNetwork(id).remove();
+    } catch (e) {
+      const busy = e instanceof EngineApiError && e.statusCode === 403;
+      if (!busy || attempt >= 20) throw e;
+      await sleep(250);
+    }
+  }
+}
+
 /** Removes the containers, networks and volumes of one edgevisor app or compose project. */
 export async function cleanup(docker: EngineClient, label: string): Promise<void> {
   const filters = { label: [label] };
@@ -90,7 +106,7 @@ export async function cleanup(docker: EngineClient, label: string): Promise<void
   await Promise.all(
     containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })),
   );
-  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove();
+  for (const n of await docker.listNetworks({ filters })) await removeNetwork(docker, n.Id);
   for (const v of (await docker.listVolumes({ filters })).Volumes ?? [])
     await docker.getVolume(v.Name).remove();
 }
