@@ -3,10 +3,10 @@
 // target change → v2 rejected (detection), rejection → v1 running again (rollback).
 // Usage: node bench/reliability/rollback.ts [rounds=3] [testWindowSeconds=10]
 import { EngineClient } from "../../src/engine/api/index.ts";
-import { LABEL } from "../../src/engine/labels.ts";
 import { startTestDaemon } from "../../test/support/daemon.ts";
 import { buildTestImage } from "../../test/support/images.ts";
 import { engineSocketPath, uniqueName } from "../../test/support/engine.ts";
+import { runningServiceEnv } from "../../test/support/service-state.ts";
 
 const rounds = Number(process.argv[2] ?? 3);
 const windowS = Number(process.argv[3] ?? 10);
@@ -23,17 +23,6 @@ const compose = (version: string, command: string) => `services:
 `;
 const good = "trap 'exit 0' TERM; while true; do sleep 1; done";
 
-async function webVersion(app: string): Promise<string | undefined> {
-  const [c] = await docker.listContainers({
-    filters: { label: [`${LABEL.app}=${app}`, `${LABEL.service}=web`] },
-  });
-  if (!c) return undefined;
-  const info = await docker.getContainer(c.Id).inspect();
-  return info.State.Running
-    ? info.Config.Env.find((e) => e.startsWith("VERSION="))?.slice(8)
-    : undefined;
-}
-
 const rows: { detectS: number; rollbackS: number; reason: string }[] = [];
 for (let i = 0; i < rounds; i++) {
   const app = uniqueName("ev-bench-rb");
@@ -48,7 +37,11 @@ for (let i = 0; i < rounds; i++) {
     await d.setTarget(compose("v2", "sleep 2; exit 3"));
     await d.until("v2 rejected", () => d.agent.store.get().rejected !== undefined, 120_000);
     const t1 = Date.now();
-    await d.until("v1 back", async () => (await webVersion(app)) === "v1", 120_000);
+    await d.until(
+      "v1 back",
+      async () => (await runningServiceEnv(docker, app, "web", "VERSION")) === "v1",
+      120_000,
+    );
     const t2 = Date.now();
     rows.push({
       detectS: (t1 - t0) / 1000,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { LABEL } from "../../src/engine/labels.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
 import { useBaseImage } from "../support/images.ts";
 import { startTestDaemon } from "../support/daemon.ts";
+import { runningServiceEnv } from "../support/service-state.ts";
 
 const docker = testDocker();
 const base = useBaseImage("ev-rb-base");
@@ -22,17 +22,6 @@ function compose(version: string, command: string): string {
 }
 const healthy = "trap 'exit 0' TERM; while true; do sleep 1; done";
 
-async function webVersion(app: string): Promise<string | undefined> {
-  const [c] = await docker.listContainers({
-    filters: { label: [`${LABEL.app}=${app}`, `${LABEL.service}=web`] },
-  });
-  if (!c) return undefined;
-  const info = await docker.getContainer(c.Id).inspect();
-  return info.State.Running
-    ? info.Config.Env.find((e) => e.startsWith("VERSION="))?.slice(8)
-    : undefined;
-}
-
 test("a release that crash-loops in its test window is rolled back and not retried until the target changes", async () => {
   const app = uniqueName("ev-rb");
   const d = await startTestDaemon(app, compose("v1", healthy), 2000);
@@ -50,7 +39,10 @@ test("a release that crash-loops in its test window is rolled back and not retri
       rejected.reason,
       /^web: (crash loop|exited with code 3|restarted during the test window)/,
     );
-    await d.until("v1 running again", async () => (await webVersion(app)) === "v1");
+    await d.until(
+      "v1 running again",
+      async () => (await runningServiceEnv(docker, app, "web", "VERSION")) === "v1",
+    );
 
     const state = d.agent.store.get();
     assert.equal(state.status, "failed");
@@ -60,7 +52,7 @@ test("a release that crash-loops in its test window is rolled back and not retri
 
     // Not retried: over several resyncs the device stays on v1.
     await new Promise((r) => setTimeout(r, 3000)); // three resync periods
-    assert.equal(await webVersion(app), "v1");
+    assert.equal(await runningServiceEnv(docker, app, "web", "VERSION"), "v1");
 
     // A new target is tried.
     await d.setTarget(compose("v3", healthy));
@@ -69,7 +61,7 @@ test("a release that crash-loops in its test window is rolled back and not retri
       () => d.agent.store.get().current?.release.services.web?.environment.VERSION === "v3",
     );
     assert.equal(d.agent.store.get().status, "applied");
-    assert.equal(await webVersion(app), "v3");
+    assert.equal(await runningServiceEnv(docker, app, "web", "VERSION"), "v3");
   } finally {
     await d.stop();
   }
