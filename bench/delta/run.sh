@@ -15,6 +15,8 @@
 # The markdown table goes to stdout and bench/.work/delta/results.md.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The load runs bin/edgevisor.js, which runs dist/: build it so a stale one is never measured.
+(cd "$root" && npm run --silent build)
 W="$root/bench/.work/delta"
 src="$W/src"
 PAIRS=${PAIRS:-"debian node app"}

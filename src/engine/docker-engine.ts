@@ -1,12 +1,10 @@
 // The one ContainerEngine implementation: a Docker-API engine (Docker, balenaEngine, Podman's
 // Docker socket) through our own client (./api/). The engine's JSON shapes stay inside this file.
 import type { EngineClient } from "./api/index.ts";
-import { pack } from "tar-fs";
 import { EvError } from "../errors.ts";
 import type { BuildSpec, NetworkSpec, VolumeSpec } from "../release/types.ts";
 import { containerPlan, type ContainerPlan } from "./container-config.ts";
 import { engineError, isStatus } from "./engine-errors.ts";
-import { dockerignoreFilter } from "./dockerignore.ts";
 import { LABEL, managedLabels } from "./labels.ts";
 import { networkName, volumeName } from "./names.ts";
 import { followJsonStream, lineSplitter } from "./json-stream.ts";
@@ -102,6 +100,12 @@ export class DockerEngine implements ContainerEngine {
     progress: ProgressSink,
     signal?: AbortSignal,
   ): Promise<void> {
+    // Only builds need these (tar-fs, tar-stream, @balena/dockerignore): an agent whose
+    // release has no build: services never loads them.
+    const [{ pack }, { dockerignoreFilter }] = await Promise.all([
+      import("tar-fs"),
+      import("./dockerignore.ts"),
+    ]);
     const ignore = await dockerignoreFilter(build.context);
     // tar-fs packs into a streamx stream: it pipes like a Node stream.
     const context = pack(build.context, { ignore }) as unknown as NodeJS.ReadableStream;
