@@ -43,6 +43,11 @@ test("a release that crash-loops in its test window is rolled back and not retri
       "v1 running again",
       async () => (await runningServiceEnv(docker, app, "web", "VERSION")) === "v1",
     );
+    // v1's container runs a moment before the pass that started it ends and records the
+    // rollback ("rolling back to …" until then).
+    await d.until("rollback recorded", () =>
+      /rolled back to/.test(d.agent.store.get().reason ?? ""),
+    );
 
     const state = d.agent.store.get();
     assert.equal(state.status, "failed");
