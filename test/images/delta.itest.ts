@@ -19,7 +19,7 @@ import { createDeltaInWorker } from "../../src/images/delta-worker.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { loadImageStream } from "../../src/images/load.ts";
 import { engineHost, engineSocketPath, testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage } from "../support/images.ts";
+import { buildTestImage, imageIdOf } from "../support/images.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let docker: EngineClient;
@@ -53,16 +53,6 @@ async function removeImage(ref: string): Promise<void> {
     .getImage(ref)
     .remove()
     .catch(() => {});
-}
-
-async function imageId(ref: string): Promise<string | undefined> {
-  return docker
-    .getImage(ref)
-    .inspect()
-    .then(
-      (i) => i.Id,
-      () => undefined,
-    );
 }
 
 async function catFile(ref: string, path: string): Promise<string> {
@@ -131,12 +121,12 @@ test("delta create -o, then image load -i on an engine with only OLD rebuilds NE
   assert.ok(deltaBytes < 40_000, `delta is ${deltaBytes} bytes for a ${full}-byte image`);
 
   await removeImage(p.newTag);
-  assert.equal(await imageId(p.newTag), undefined);
+  assert.equal(await imageIdOf(docker, p.newTag), undefined);
   const l = await cli("image", "load", "-i", file, "--json");
   assert.equal(l.code, 0, l.stderr);
   const loaded = result(l.stdout);
   assert.equal(loaded.kind, "delta");
-  assert.equal(await imageId(p.newTag), p.newId);
+  assert.equal(await imageIdOf(docker, p.newTag), p.newId);
   assert.equal(await catFile(p.newTag, "/etc/version"), "2\n");
   const containers = await docker.listContainers({
     all: true,
@@ -164,7 +154,7 @@ test("a delta whose base is missing is refused with an error naming the base", a
     /EV_DELTA_BASE_MISSING: base image sha256:[0-9a-f]{64} \(ev-delta-nobase-[^)]+:1\) is not on this device/,
   );
   assert.ok(l.stderr.includes(p.oldId));
-  assert.equal(await imageId(p.newTag), undefined);
+  assert.equal(await imageIdOf(docker, p.newTag), undefined);
 });
 
 test("signed deltas: with trusted keys, a signed delta loads and an unsigned one is refused", async () => {
@@ -195,11 +185,11 @@ test("signed deltas: with trusted keys, a signed delta loads and an unsigned one
   const refused = await cli("image", "load", "-i", unsigned, "--trusted-keys", keys);
   assert.equal(refused.code, 9);
   assert.match(refused.stderr, /EV_DELTA_SIGNATURE: the delta is not signed/);
-  assert.equal(await imageId(p.newTag), undefined);
+  assert.equal(await imageIdOf(docker, p.newTag), undefined);
   const ok = await cli("image", "load", "-i", signed, "--trusted-keys", keys, "--json");
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(String(result(ok.stdout).signedBy), /^[0-9a-f]{64}$/);
-  assert.equal(await imageId(p.newTag), p.newId);
+  assert.equal(await imageIdOf(docker, p.newTag), p.newId);
 });
 
 test("image save -o and image load -i round trip a plain archive", async () => {
@@ -214,7 +204,7 @@ test("image save -o and image load -i round trip a plain archive", async () => {
   assert.equal(l.code, 0, l.stderr);
   const r = result(l.stdout);
   assert.equal(r.kind, "archive");
-  assert.equal(await imageId(tag), id);
+  assert.equal(await imageIdOf(docker, tag), id);
 });
 
 test("delta serve: a device fetches a delta by image ids and loads it from the stream", async () => {
@@ -240,7 +230,7 @@ test("delta serve: a device fetches a delta by image ids and loads it from the s
       { tmpDir: work },
     );
     assert.equal(r.kind, "delta");
-    assert.equal(await imageId(p.newTag), p.newId);
+    assert.equal(await imageIdOf(docker, p.newTag), p.newId);
   } finally {
     await new Promise((r) => server.close(r));
   }
@@ -292,5 +282,5 @@ test("a re-copied tree is patched against the base's archive and rebuilt exactly
   await removeImage(newTag);
   const l = await cli("image", "load", "-i", file);
   assert.equal(l.code, 0, l.stderr);
-  assert.equal(await imageId(newTag), newId);
+  assert.equal(await imageIdOf(docker, newTag), newId);
 });

@@ -16,7 +16,7 @@ import { declaredGzipSize } from "../../src/images/layer-gzip.ts";
 import { loadImageFile } from "../../src/images/load.ts";
 import type { ImageStore, RootfsReader } from "../../src/images/types.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage } from "../support/images.ts";
+import { buildTestImage, imageIdOf } from "../support/images.ts";
 
 let docker: EngineClient;
 let store: DockerImageStore;
@@ -25,22 +25,12 @@ let pair: { newTag: string; oldId: string; newId: string };
 let file: string;
 const created: string[] = [];
 
-async function imageId(ref: string): Promise<string | undefined> {
-  return docker
-    .getImage(ref)
-    .inspect()
-    .then(
-      (i) => i.Id,
-      () => undefined,
-    );
-}
-
 async function removeNew(): Promise<void> {
   await docker
     .getImage(pair.newTag)
     .remove()
     .catch(() => {});
-  assert.equal(await imageId(pair.newId), undefined, "NEW is gone before each load");
+  assert.equal(await imageIdOf(docker, pair.newId), undefined, "NEW is gone before each load");
 }
 
 async function readerContainers(): Promise<number> {
@@ -98,7 +88,7 @@ test("a version 2 delta loads in one pass, padded past one member, with the exac
     assert.equal(r.passes, 1);
     assert.equal(r.fallback, undefined);
     assert.deepEqual(r.images[0]?.id, pair.newId);
-    assert.equal(await imageId(pair.newTag), pair.newId);
+    assert.equal(await imageIdOf(docker, pair.newTag), pair.newId);
   }
   assert.equal(await readerContainers(), 0, "reader containers are removed");
 });
@@ -108,7 +98,7 @@ test("gzip larger than the declared size: the first upload is cut, two passes lo
   const r = await loadImageFile(store, file, { declareGzipSize: (n) => n - 1000 });
   assert.equal(r.passes, 2);
   assert.match(r.fallback ?? "", /declared/);
-  assert.equal(await imageId(pair.newTag), pair.newId);
+  assert.equal(await imageIdOf(docker, pair.newTag), pair.newId);
   assert.equal(await readerContainers(), 0);
 });
 
@@ -138,6 +128,6 @@ test("a layer that fails its DiffID half-way through the upload: refused, nothin
     },
   };
   await assert.rejects(loadImageFile(tampering, file), { code: "EV_DIGEST_MISMATCH" });
-  assert.equal(await imageId(pair.newId), undefined, "docker load created nothing");
+  assert.equal(await imageIdOf(docker, pair.newId), undefined, "docker load created nothing");
   assert.equal(await readerContainers(), 0);
 });

@@ -2,6 +2,7 @@
 import { after, before } from "node:test";
 import { buildTestImage } from "../../scripts/lib/busybox-image.ts";
 import { testDocker, uniqueName } from "./engine.ts";
+import type { EngineClient } from "../../src/engine/api/index.ts";
 
 export { buildTestImage, type TestImageSpec } from "../../scripts/lib/busybox-image.ts";
 
@@ -22,4 +23,15 @@ export function useBaseImage(prefix: string): string {
       .catch(() => {});
   });
   return tag;
+}
+
+/** The engine's id for an image reference, or undefined when it has no such image. */
+export async function imageIdOf(docker: EngineClient, ref: string): Promise<string | undefined> {
+  return docker
+    .getImage(ref)
+    .inspect()
+    .then(
+      (i) => i.Id,
+      () => undefined,
+    );
 }
