@@ -6,7 +6,7 @@ import { pipeline, Readable } from "node:stream";
 import zlib from "node:zlib";
 import { EvError } from "../errors.ts";
 import { ByteReader } from "./byte-reader.ts";
-import { DECODER_RSS_BUDGET, keepRssUnder } from "./native-memory.ts";
+import { DECODER_GC_STEP, GrowthCollector } from "./native-memory.ts";
 import {
   LIT_WINDOW_LOG,
   MAX_DICT,
@@ -73,7 +73,13 @@ class SlidingFile {
     if (start < this.bufStart) throw new Error("slices must not go backwards");
     const size = end - start;
     if (size > this.capacity) throw new Error("slice larger than the window");
-    this.buf ??= Buffer.allocUnsafe(this.capacity);
+    // As large as the largest slice so far, not the format's limit: the encoder's
+    // dictionaries span 8 MiB, the limit is 12 (4 MiB of RSS on a device).
+    if (!this.buf || this.buf.length < size) {
+      const grown = Buffer.allocUnsafe(Math.min(this.capacity, roundUp(size, 1 << 20)));
+      if (this.buf) this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
+    }
     const drop = start - this.bufStart;
     if (drop >= this.len) {
       for await (const _ of this.reader.chunks(drop - this.len));
@@ -88,6 +94,10 @@ class SlidingFile {
         this.len += c.copy(this.buf, this.len);
     return this.buf.subarray(0, size);
   }
+}
+
+function roundUp(n: number, unit: number): number {
+  return Math.ceil(n / unit) * unit;
 }
 
 const BASE_DIFFERS = {
@@ -118,6 +128,7 @@ export async function* decodeLayer(input: DecodeInput): AsyncGenerator<Buffer> {
   const ops = new ByteReader(opsStream, `${what} op stream`);
   const litStream = unzstd(input.lit, LIT_WINDOW_LOG);
   const lit = new ByteReader(litStream, `${what} literal stream`);
+  const memory = new GrowthCollector(DECODER_GC_STEP);
   try {
     while (true) {
       const op = await ops.readByte();
@@ -138,9 +149,9 @@ export async function* decodeLayer(input: DecodeInput): AsyncGenerator<Buffer> {
           await file.close();
         }
       } else if (op === OP_PATCH) {
-        yield* patch(ops, input.base, what);
+        yield* patch(ops, input.base, what, memory);
       } else if (op === OP_REFPATCH) {
-        yield* patch(ops, input.base, what, true);
+        yield* patch(ops, input.base, what, memory, true);
       } else {
         throw invalid(what, `unknown op ${op} at byte ${ops.consumed - 1}`);
       }
@@ -151,7 +162,7 @@ export async function* decodeLayer(input: DecodeInput): AsyncGenerator<Buffer> {
     litStream.destroy();
     opsStream.destroy();
     await ops.close();
-    keepRssUnder(DECODER_RSS_BUDGET);
+    memory.collectWhenGrown();
   }
 }
 
@@ -159,6 +170,7 @@ async function* patch(
   ops: ByteReader,
   base: BaseReader,
   what: string,
+  memory: GrowthCollector,
   fromArchive = false,
 ): AsyncGenerator<Buffer> {
   const path = fromArchive ? await readDir(ops, what) : await readPath(ops, what);
@@ -224,7 +236,7 @@ async function* patch(
       if (got !== segLen)
         throw invalid(what, `patch of /${path}: segment gave ${got}, not ${segLen} bytes`);
       produced += got;
-      keepRssUnder(DECODER_RSS_BUDGET);
+      memory.collectWhenGrown(dict.length + segLen);
     }
     if (produced !== newSize) throw invalid(what, `patch of /${path}: wrong total size`);
   } finally {

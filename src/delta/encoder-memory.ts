@@ -4,15 +4,14 @@
 // main thread and 20 s of a frame worker were GC for 714 patches. Collecting only when
 // RSS has grown by STEP since the last collection bounds what dead zstd contexts and
 // buffers can hold to STEP per thread at a fraction of the GCs.
-import { keepRssUnder } from "./native-memory.ts";
+import { GrowthCollector } from "./native-memory.ts";
 
 const STEP = 64 << 20;
-let floor = 0;
+/** One per thread (each worker thread loads its own copy of this module). */
+let collector: GrowthCollector | undefined;
 
 /** Run a GC (of this thread's isolate) when RSS grew by 64 MiB since the last one. */
-export function collectWhenGrown(step = STEP): boolean {
-  if (process.memoryUsage.rss() < floor + step) return false;
-  keepRssUnder(0);
-  floor = process.memoryUsage.rss();
-  return true;
+export function collectWhenGrown(): boolean {
+  collector ??= new GrowthCollector(STEP);
+  return collector.collectWhenGrown();
 }

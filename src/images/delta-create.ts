@@ -146,6 +146,7 @@ export async function createDelta(
       const dir = await referenceDirFor(file);
       if (dir !== undefined) {
         rootfs ??= await store.openRootfs(base.id);
+        progress.phase(`encode layer ${i + 1}/${target.diffIds.length} against the base's /${dir}`);
         const alt = await encodeAgainstReference(rootfs, dir, file, work, `layer${i}`, tuning);
         if (alt && blobBytes(alt) < 0.9 * blobBytes(enc)) {
           progress.note(`layer ${i + 1}: patched against the base's /${dir} archive`);
