@@ -17,7 +17,7 @@ export interface AgentConfig {
   trustedKeys?: string;
 }
 
-/** Same as DEFAULT_KEYS_DIR in src/images/trusted-keys.ts (not imported: it pulls in zod). */
+/** Same as DEFAULT_KEYS_DIR in src/images/trusted-keys.ts (not imported: it pulls in valibot). */
 const DEFAULT_KEYS_DIR = "/etc/edgevisor/delta-keys";
 
 interface OptionSpec {

@@ -15,7 +15,9 @@ import type { Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { zstdDecompressSync } from "node:zlib";
 import { pack } from "tar-stream";
+import * as v from "valibot";
 import { EvError } from "../errors.ts";
+import { describeIssue, ISSUES } from "../util/schema.ts";
 import {
   type BlobRef,
   type DeltaManifest,
@@ -219,19 +221,16 @@ function parseManifest(bytes: Buffer): DeltaManifest {
   } catch (e) {
     throw invalid(`manifest.json is not JSON: ${(e as Error).message}`);
   }
-  const parsed = DeltaManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw invalid(`manifest.json: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
-  }
-  const problem = manifestProblem(parsed.data);
+  const parsed = v.safeParse(DeltaManifestSchema, json, ISSUES);
+  if (!parsed.success) throw invalid(`manifest.json: ${describeIssue(parsed.issues[0])}`);
+  const problem = manifestProblem(parsed.output);
   if (problem) throw invalid(`manifest.json: ${problem}`);
-  return parsed.data;
+  return parsed.output;
 }
 
 function parseSignature(bytes: Buffer): DeltaSignature {
   try {
-    return SignatureSchema.parse(JSON.parse(bytes.toString("utf8")));
+    return v.parse(SignatureSchema, JSON.parse(bytes.toString("utf8")), ISSUES);
   } catch (e) {
     throw new EvError("EV_DELTA_SIGNATURE", "manifest.sig is malformed", { cause: e });
   }

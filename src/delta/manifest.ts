@@ -1,6 +1,6 @@
 // The delta manifest: what a delta rebuilds, from what, and the digest of every byte it
 // carries. Its exact bytes are what a signature covers.
-import * as z from "zod";
+import * as v from "valibot";
 
 export const DELTA_FORMAT = "edgevisor-delta";
 /**
@@ -10,68 +10,66 @@ export const DELTA_FORMAT = "edgevisor-delta";
 export const DELTA_VERSION = 2;
 export const DELTA_VERSIONS = [1, 2] as const;
 
-const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 hex>");
-const size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const digest = v.pipe(v.string(), v.regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 hex>"));
+const size = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const int = (min: number, max: number) =>
+  v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
-export const BlobRefSchema = z.strictObject({ digest, size });
-export type BlobRef = z.infer<typeof BlobRefSchema>;
+export const BlobRefSchema = v.strictObject({ digest, size });
+export type BlobRef = v.InferOutput<typeof BlobRefSchema>;
 
 /** A byte range of the data blob. */
-export const RangeSchema = z.strictObject({ offset: size, size });
-export type Range = z.infer<typeof RangeSchema>;
+export const RangeSchema = v.strictObject({ offset: size, size });
+export type Range = v.InferOutput<typeof RangeSchema>;
 
-export const DeltaLayerSchema = z.discriminatedUnion("source", [
+export const DeltaLayerSchema = v.variant("source", [
   /** Shared with the base (same ChainID): not shipped; the engine already has it. */
-  z.strictObject({ source: z.literal("base"), diffId: digest, size }),
+  v.strictObject({ source: v.literal("base"), diffId: digest, size }),
   /** Rebuilt from the op stream, the literal stream and the base's files. */
-  z.strictObject({
-    source: z.literal("delta"),
+  v.strictObject({
+    source: v.literal("delta"),
     diffId: digest,
     size,
     ops: RangeSchema,
     lit: RangeSchema,
     /** Version 2: bytes of this layer gzipped in the manifest's `gzip` layout. */
-    gzipSize: size.optional(),
+    gzipSize: v.optional(size),
   }),
 ]);
-export type DeltaLayer = z.infer<typeof DeltaLayerSchema>;
+export type DeltaLayer = v.InferOutput<typeof DeltaLayerSchema>;
 
-export const DeltaManifestSchema = z.strictObject({
-  format: z.literal(DELTA_FORMAT),
-  version: z.union([z.literal(1), z.literal(2)]),
-  base: z.strictObject({
+export const DeltaManifestSchema = v.strictObject({
+  format: v.literal(DELTA_FORMAT),
+  version: v.picklist(DELTA_VERSIONS),
+  base: v.strictObject({
     id: digest,
-    diffIds: z.array(digest),
-    repoTags: z.array(z.string()),
+    diffIds: v.array(digest),
+    repoTags: v.array(v.string()),
   }),
-  target: z.strictObject({
+  target: v.strictObject({
     /** Image id: the sha256 of the config bytes. */
     id: digest,
     /** The config bytes, zstd-compressed, in the data blob. */
     config: RangeSchema,
-    diffIds: z.array(digest),
-    repoTags: z.array(z.string()),
+    diffIds: v.array(digest),
+    repoTags: v.array(v.string()),
   }),
-  layers: z.array(DeltaLayerSchema),
+  layers: v.array(DeltaLayerSchema),
   /** The one blob: config and every layer's op and literal streams, back to back. */
   data: BlobRefSchema,
-  created: z.string(),
+  created: v.string(),
   /** Version 2: how the creator gzipped the layers to measure `gzipSize`. */
-  gzip: z
-    .strictObject({
-      level: z.number().int().min(1).max(9),
-      chunkSize: z
-        .number()
-        .int()
-        .min(64 << 10)
-        .max(64 << 20),
+  gzip: v.optional(
+    v.strictObject({
+      level: int(1, 9),
+      chunkSize: int(64 << 10, 64 << 20),
       /** The creator's zlib build and CPU architecture: the same ones give the same bytes. */
-      zlib: z.string().max(64),
-      arch: z.string().max(32),
-    })
-    .optional(),
+      zlib: v.pipe(v.string(), v.maxLength(64)),
+      arch: v.pipe(v.string(), v.maxLength(32)),
+    }),
+  ),
 });
-export type DeltaManifest = z.infer<typeof DeltaManifestSchema>;
+export type DeltaManifest = v.InferOutput<typeof DeltaManifestSchema>;
 
 /** The largest gzip (any layout) of n bytes: stored blocks, flush markers, framing. */
 export function gzipBound(n: number): number {

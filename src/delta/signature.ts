@@ -9,15 +9,15 @@ import {
   sign,
   verify,
 } from "node:crypto";
-import * as z from "zod";
+import * as v from "valibot";
 import { EvError } from "../errors.ts";
 
-export const SignatureSchema = z.strictObject({
-  alg: z.literal("ed25519"),
-  keyId: z.string().regex(/^[0-9a-f]{64}$/),
-  sig: z.string().regex(/^[A-Za-z0-9+/]{86}==$/),
+export const SignatureSchema = v.strictObject({
+  alg: v.literal("ed25519"),
+  keyId: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits")),
+  sig: v.pipe(v.string(), v.regex(/^[A-Za-z0-9+/]{86}==$/, "expected 64 bytes in base64")),
 });
-export type DeltaSignature = z.infer<typeof SignatureSchema>;
+export type DeltaSignature = v.InferOutput<typeof SignatureSchema>;
 
 export function keyId(publicKey: KeyObject): string {
   return createHash("sha256")

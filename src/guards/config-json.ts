@@ -1,10 +1,11 @@
 // Validation of a balenaOS-style device config.json. A malformed config.json stops a device
 // from booting properly, so every finding names file:line:column and the key. Syntax is
 // checked by a small strict JSON parser that remembers where each key and value starts;
-// types by a zod schema. Unknown keys are warnings (newer OS versions add keys), wrong
+// types by a valibot schema. Unknown keys are warnings (newer OS versions add keys), wrong
 // types and malformed JSON are errors. This module only reads.
 import { isIP } from "node:net";
-import { z } from "zod";
+import * as v from "valibot";
+import { ISSUES, issueKeys, pathText, plainObject, recordOf } from "../util/schema.ts";
 
 export type FindingSeverity = "error" | "warning";
 
@@ -19,86 +20,108 @@ export interface ConfigFinding {
   message: string;
 }
 
-/** "config.json:3:12: error: listenPort: expected int, received string" */
+/** "config.json:3:12: error: listenPort: expected number, received string" */
 export function formatFinding(f: ConfigFinding): string {
   const key = f.key ? `${f.key}: ` : "";
   return `${f.file}:${f.line}:${f.column}: ${f.severity}: ${key}${f.message}`;
 }
 
-const url = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
-const hostOrUrl = z
-  .string()
-  .regex(/^[^\s/]+(:\d+)?$|^https?:\/\/\S+$/, "expected a host name or URL");
-const port = z.int().min(1).max(65535);
-const id = z.int().positive();
-const seconds = z.union([z.int().positive(), z.string().regex(/^[1-9]\d*$/, "expected seconds")]);
-const dnsServers = z
-  .string()
-  .refine(
+const matching = (re: RegExp, message: string) => v.pipe(v.string(), v.regex(re, message));
+const URL_MESSAGE = "expected an http(s) URL";
+/** "http://" or "https://" (not just "https:"), then a URL that parses; spaces around ignored. */
+const url = v.pipe(
+  v.string(URL_MESSAGE),
+  v.check((s) => /^https?:\/\//i.test(s.trim()) && URL.canParse(s.trim()), URL_MESSAGE),
+);
+const hostOrUrl = matching(/^[^\s/]+(:\d+)?$|^https?:\/\/\S+$/, "expected a host name or URL");
+const int = v.pipe(v.number(), v.safeInteger());
+const port = v.pipe(int, v.minValue(1), v.maxValue(65535));
+const id = v.pipe(int, v.gtValue(0));
+const seconds = v.union([id, matching(/^[1-9]\d*$/, "expected seconds")]);
+const dnsServers = v.pipe(
+  v.string(),
+  v.check(
     (s) => s === "null" || s.split(/\s+/).every((a) => isIP(a) !== 0),
     'expected space-separated IP addresses, or "null"',
-  );
-
-const osSchema = z.strictObject({
-  network: z
-    .strictObject({
-      connectivity: z.strictObject({ uri: url, interval: seconds, response: z.string() }).partial(),
-      wifi: z.strictObject({ randomMacAddressScan: z.boolean() }).partial(),
-    })
-    .partial(),
-  udevRules: z.record(z.string(), z.string()),
-  sshKeys: z.array(
-    z
-      .string()
-      .regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/, "expected an SSH public key ('ssh-ed25519 AAAA…')"),
   ),
-  power: z.strictObject({ mode: z.string() }).partial(),
-  fan: z.strictObject({ profile: z.string() }).partial(),
-  installer: z.strictObject({ secureboot: z.boolean() }).partial(),
+);
+const strings = recordOf(v.string());
+
+/** The entries of each section() schema, to find unknown keys (see unknownKeys). */
+const sections = new WeakMap<object, v.ObjectEntries>();
+
+/** An object whose keys are all optional; unknown keys are kept, typed `unknown`. */
+function section<const E extends v.ObjectEntries>(entries: E) {
+  const schema = plainObject(v.partial(v.looseObject(entries)));
+  sections.set(schema, entries);
+  return schema;
+}
+
+/**
+ * The paths of all keys no section() knows. Not valibot's strictObject (which stops at the
+ * first unknown key) nor its objectWithRest (which skips "__proto__", "constructor" and
+ * "prototype").
+ */
+function unknownKeys(schema: object, value: unknown, keys: unknown[] = []): string[] {
+  const entries = sections.get(schema);
+  if (!entries || typeof value !== "object" || value === null || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const entry = Object.hasOwn(entries, key) ? entries[key] : undefined;
+    return entry ? unknownKeys(entry, child, [...keys, key]) : [pathText([...keys, key])];
+  });
+}
+
+const osSchema = section({
+  network: section({
+    connectivity: section({ uri: url, interval: seconds, response: v.string() }),
+    wifi: section({ randomMacAddressScan: v.boolean() }),
+  }),
+  udevRules: strings,
+  sshKeys: v.array(
+    matching(/^(ssh-|ecdsa-|sk-)\S+ \S+/, "expected an SSH public key ('ssh-ed25519 AAAA…')"),
+  ),
+  power: section({ mode: v.string() }),
+  fan: section({ profile: v.string() }),
+  installer: section({ secureboot: v.boolean() }),
 });
 
-export const deviceConfigJsonSchema = z
-  .strictObject({
-    uuid: z
-      .string()
-      .regex(/^([0-9a-f]{32}|[0-9a-f]{62})$/, "expected 32 or 62 lowercase hex digits"),
-    deviceType: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "expected a device type slug"),
-    hostname: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
-        "expected a host name label (RFC 1123)",
-      ),
-    persistentLogging: z.boolean(),
-    developmentMode: z.boolean(),
-    localMode: z.boolean(),
-    applicationId: id,
-    applicationName: z.string(),
-    appUpdatePollInterval: z.int().positive(),
-    userId: id,
-    username: z.string(),
-    deviceId: id,
-    registered_at: z.int().nonnegative(),
-    apiEndpoint: url,
-    deltaEndpoint: url,
-    registryEndpoint: hostOrUrl,
-    vpnEndpoint: hostOrUrl,
-    vpnPort: port,
-    listenPort: port,
-    apiKey: z.string(),
-    deviceApiKey: z.string(),
-    deviceApiKeys: z.record(z.string(), z.string()),
-    mixpanelToken: z.string(),
-    balenaRootCA: z.base64(),
-    ntpServers: z.string(),
-    dnsServers,
-    country: z.string().regex(/^[A-Z]{2}$/, "expected an ISO 3166 two-letter country code"),
-    installer: z.strictObject({ secureboot: z.boolean() }).partial(),
-    os: osSchema.partial(),
-  })
-  .partial();
+export const deviceConfigJsonSchema = section({
+  uuid: matching(/^([0-9a-f]{32}|[0-9a-f]{62})$/, "expected 32 or 62 lowercase hex digits"),
+  deviceType: matching(/^[a-z0-9][a-z0-9-]*$/, "expected a device type slug"),
+  hostname: matching(
+    /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
+    "expected a host name label (RFC 1123)",
+  ),
+  persistentLogging: v.boolean(),
+  developmentMode: v.boolean(),
+  localMode: v.boolean(),
+  applicationId: id,
+  applicationName: v.string(),
+  appUpdatePollInterval: id,
+  userId: id,
+  username: v.string(),
+  deviceId: id,
+  registered_at: v.pipe(int, v.minValue(0)),
+  apiEndpoint: url,
+  deltaEndpoint: url,
+  registryEndpoint: hostOrUrl,
+  vpnEndpoint: hostOrUrl,
+  vpnPort: port,
+  listenPort: port,
+  apiKey: v.string(),
+  deviceApiKey: v.string(),
+  deviceApiKeys: strings,
+  mixpanelToken: v.string(),
+  balenaRootCA: v.pipe(v.string(), v.base64("Invalid base64-encoded string")),
+  ntpServers: v.string(),
+  dnsServers,
+  country: matching(/^[A-Z]{2}$/, "expected an ISO 3166 two-letter country code"),
+  installer: section({ secureboot: v.boolean() }),
+  os: osSchema,
+});
 
-export type DeviceConfigJson = z.infer<typeof deviceConfigJsonSchema> & Record<string, unknown>;
+/** The known keys typed; unknown keys are kept, typed `unknown`. */
+export type DeviceConfigJson = v.InferOutput<typeof deviceConfigJsonSchema>;
 
 export interface ConfigJsonResult {
   /** True when there is no error (warnings allowed). */
@@ -124,42 +147,26 @@ export function validateConfigJson(text: string, file = "config.json"): ConfigJs
   const findings: ConfigFinding[] = doc.duplicates.map((d) =>
     at(d.offset, "warning", d.path, "duplicate key; the last one wins"),
   );
-  const parsed = deviceConfigJsonSchema.safeParse(doc.value);
-  for (const issue of parsed.success ? [] : parsed.error.issues) {
-    const base = pathText(issue.path);
-    if (issue.code === "unrecognized_keys") {
-      for (const k of issue.keys) {
-        const key = base ? `${base}.${k}` : k;
-        findings.push(at(doc.keys.get(key) ?? 0, "warning", key, "unknown key"));
-      }
-    } else {
-      const offset = doc.values.get(base) ?? parentOffset(doc, issue.path);
-      findings.push(at(offset, "error", base, issueMessage(issue)));
-    }
+  const parsed = v.safeParse(deviceConfigJsonSchema, doc.value, ISSUES);
+  for (const issue of parsed.issues ?? []) {
+    const keys = issueKeys(issue);
+    const key = pathText(keys);
+    findings.push(at(doc.values.get(key) ?? parentOffset(doc, keys), "error", key, issue.message));
   }
+  for (const key of unknownKeys(deviceConfigJsonSchema, doc.value))
+    findings.push(at(doc.keys.get(key) ?? 0, "warning", key, "unknown key"));
   findings.sort((a, b) => a.line - b.line || a.column - b.column);
   const ok = !findings.some((f) => f.severity === "error");
   return { ok, config: ok ? (doc.value as DeviceConfigJson) : undefined, findings };
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
-  return issue.message.replace(/^Invalid input: /, "");
-}
-
 /** A required-but-missing value has no position of its own: point at its object. */
-function parentOffset(doc: LocatedJson, path: PropertyKey[]): number {
+function parentOffset(doc: LocatedJson, path: unknown[]): number {
   for (let n = path.length - 1; n >= 0; n--) {
     const offset = doc.values.get(pathText(path.slice(0, n)));
     if (offset !== undefined) return offset;
   }
   return 0;
-}
-
-function pathText(path: PropertyKey[]): string {
-  let out = "";
-  for (const seg of path)
-    out += typeof seg === "number" ? `[${seg}]` : out ? `.${String(seg)}` : String(seg);
-  return out;
 }
 
 function lineIndex(text: string): (offset: number) => { line: number; column: number } {

@@ -10,8 +10,9 @@ import { type Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
-import * as z from "zod";
+import * as v from "valibot";
 import { EvError } from "../errors.ts";
+import { ISSUES } from "../util/schema.ts";
 import { safeEntryName, symlinkTarget, unsafeArchive } from "./archive-paths.ts";
 
 const SMALL = 16 << 20;
@@ -43,16 +44,16 @@ export interface ArchiveImage {
   layerNames: Array<string | undefined>;
 }
 
-const ManifestSchema = z.array(
-  z.object({
-    Config: z.string(),
-    RepoTags: z.array(z.string()).nullish(),
-    Layers: z.array(z.string()),
+const ManifestSchema = v.array(
+  v.object({
+    Config: v.string(),
+    RepoTags: v.nullish(v.array(v.string())),
+    Layers: v.array(v.string()),
   }),
 );
 
-const ConfigSchema = z.object({
-  rootfs: z.object({ type: z.string(), diff_ids: z.array(z.string()) }),
+const ConfigSchema = v.object({
+  rootfs: v.object({ type: v.string(), diff_ids: v.array(v.string()) }),
 });
 
 class DigestSink extends Writable {
@@ -216,9 +217,9 @@ export function checkArchive(
     throw new EvError("EV_DELTA_INVALID", `${what}: no manifest.json`, {
       hint: "expected a `docker save` archive or an edgevisor delta",
     });
-  let manifest: z.infer<typeof ManifestSchema>;
+  let manifest: v.InferOutput<typeof ManifestSchema>;
   try {
-    manifest = ManifestSchema.parse(JSON.parse(raw.toString("utf8")));
+    manifest = v.parse(ManifestSchema, JSON.parse(raw.toString("utf8")), ISSUES);
   } catch (e) {
     throw new EvError("EV_DELTA_INVALID", `${what}: manifest.json is malformed`, { cause: e });
   }
@@ -234,7 +235,8 @@ export function checkArchive(
       throw mismatch(`${what}: config ${configName} has digest ${id}`);
     let diffIds: string[];
     try {
-      diffIds = ConfigSchema.parse(JSON.parse(configBytes.toString("utf8"))).rootfs.diff_ids;
+      const config = v.parse(ConfigSchema, JSON.parse(configBytes.toString("utf8")), ISSUES);
+      diffIds = config.rootfs.diff_ids;
     } catch (e) {
       throw new EvError("EV_DELTA_INVALID", `${what}: config ${configName} is malformed`, {
         cause: e,

@@ -5,8 +5,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import * as v from "valibot";
 import { EvError } from "../errors.ts";
+import { describeIssue, ISSUES, plainObject, recordOf } from "../util/schema.ts";
 import type { Severity } from "./types.ts";
 
 export const CONFIG_NAMES = [".edgevisor-lint.yml", ".edgevisor-lint.yaml", ".edgevisor-lint.json"];
@@ -20,12 +21,12 @@ export interface LintConfig {
   source?: string;
 }
 
-const schema = z
-  .object({
-    rules: z.record(z.string(), z.enum(["off", "info", "warning", "error"])).default({}),
-    ignore: z.array(z.string()).default([]),
-  })
-  .strict();
+const schema = plainObject(
+  v.strictObject({
+    rules: v.optional(recordOf(v.picklist(["off", "info", "warning", "error"])), () => ({})),
+    ignore: v.optional(v.array(v.string()), () => []),
+  }),
+);
 
 export function defaultConfig(): LintConfig {
   return { rules: {}, ignore: [] };
@@ -52,18 +53,17 @@ export function loadConfig(
       { cause: e },
     );
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = v.safeParse(schema, raw, ISSUES);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     throw new EvError(
       "EV_CONFIG_INVALID",
-      `lint config ${path}: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+      `lint config ${path}: ${describeIssue(parsed.issues[0])}`,
       {
         hint: "expected `rules: {<id>: off|info|warning|error}` and `ignore: [<glob>]`",
       },
     );
   }
-  const unknown = Object.keys(parsed.data.rules).filter((id) => !knownIds.includes(id));
+  const unknown = Object.keys(parsed.output.rules).filter((id) => !knownIds.includes(id));
   if (unknown.length > 0) {
     throw new EvError(
       "EV_CONFIG_INVALID",
@@ -73,5 +73,5 @@ export function loadConfig(
       },
     );
   }
-  return { rules: parsed.data.rules, ignore: parsed.data.ignore, source: path };
+  return { rules: parsed.output.rules, ignore: parsed.output.ignore, source: path };
 }

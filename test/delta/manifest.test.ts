@@ -1,13 +1,10 @@
 // Manifest versions 1 and 2: what each must and must not carry.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import * as v from "valibot";
 import { openDelta } from "../../src/delta/container.ts";
-import {
-  type DeltaManifest,
-  DeltaManifestSchema,
-  gzipBound,
-  manifestProblem,
-} from "../../src/delta/manifest.ts";
+import { DeltaManifestSchema, gzipBound, manifestProblem } from "../../src/delta/manifest.ts";
+import { describeIssue, ISSUES } from "../../src/util/schema.ts";
 import { makeDelta } from "./delta-file.ts";
 import { withTmp } from "./support.ts";
 
@@ -51,9 +48,9 @@ function v1(): Record<string, unknown> {
 
 /** The first problem with a manifest: a schema issue or a consistency rule. */
 function problem(json: unknown): string | undefined {
-  const parsed = DeltaManifestSchema.safeParse(json);
-  if (!parsed.success) return `schema: ${parsed.error.issues[0]?.path.join(".")}`;
-  return manifestProblem(parsed.data as DeltaManifest);
+  const parsed = v.safeParse(DeltaManifestSchema, json, ISSUES);
+  if (!parsed.success) return `schema: ${describeIssue(parsed.issues[0])}`;
+  return manifestProblem(parsed.output);
 }
 
 test("versions 1 and 2 are both read", () => {
@@ -87,6 +84,12 @@ test("each version carries the gzip fields exactly when it should", () => {
       /impossible/,
     ],
     ["version 3", (m) => (m.version = 3), v2, /schema: version/],
+    [
+      "a layer's diffId that is no digest",
+      (m) => (layer(m).diffId = "sha256:x"),
+      v2,
+      /^schema: layers\[1\]\.diffId: expected sha256:<64 hex>$/,
+    ],
     [
       "gzip without the creator's zlib build",
       (m) => delete (m.gzip as Record<string, unknown>).zlib,

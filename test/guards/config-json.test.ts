@@ -90,6 +90,12 @@ describe("config.json: wrong types are errors at file:line:column of the value",
   test("the root must be an object", () => {
     assert.deepEqual(lines("[1]"), [`${FILE}:1:1: error: expected object, received array`]);
   });
+  test("an array is not an object, nor a record", () => {
+    assert.deepEqual(lines('{"os": [], "deviceApiKeys": []}'), [
+      `${FILE}:1:8: error: os: expected object, received array`,
+      `${FILE}:1:29: error: deviceApiKeys: expected object, received array`,
+    ]);
+  });
 });
 
 describe("config.json: unknown and duplicate keys are warnings", () => {
@@ -102,6 +108,15 @@ describe("config.json: unknown and duplicate keys are warnings", () => {
     assert.deepEqual(lines(text), [
       `${FILE}:3:3: warning: futureKey: unknown key`,
       `${FILE}:4:11: warning: os.newThing: unknown key`,
+    ]);
+  });
+  test("keys named like Object.prototype members are unknown too, and checked in records", () => {
+    const text =
+      '{"constructor": 1,\n "os": {"prototype": 2},\n "deviceApiKeys": {"__proto__": 3}}';
+    assert.deepEqual(lines(text), [
+      `${FILE}:1:2: warning: constructor: unknown key`,
+      `${FILE}:2:9: warning: os.prototype: unknown key`,
+      `${FILE}:3:33: error: deviceApiKeys.__proto__: expected string, received number`,
     ]);
   });
   test("duplicate key", () => {

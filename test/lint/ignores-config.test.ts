@@ -50,7 +50,15 @@ describe("lint config file", () => {
     writeFileSync(join(dir, ".edgevisor-lint.yml"), "rulez: {}\n");
     await assert.rejects(
       lintRelease(dir),
-      (e: unknown) => e instanceof EvError && e.code === "EV_CONFIG_INVALID",
+      (e: unknown) =>
+        e instanceof EvError &&
+        e.code === "EV_CONFIG_INVALID" &&
+        /: rulez: unknown key$/.test(e.message),
+    );
+    writeFileSync(join(dir, ".edgevisor-lint.yml"), "- rules\n");
+    await assert.rejects(
+      lintRelease(dir),
+      (e: unknown) => e instanceof EvError && /expected object, received array/.test(e.message),
     );
   });
 
