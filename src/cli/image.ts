@@ -92,9 +92,19 @@ export function registerImage(program: Command): void {
       "gzip level (0–9) of rebuilt layers handed to the engine: fewer bytes written to disk, more CPU",
       "6",
     )
+    .option(
+      "--no-import",
+      "put a rebuilt bottom layer into `docker load` with the others instead of streaming it in by an import",
+    )
     .option("--json", "NDJSON progress and result")
     .action(
-      async (opts: { input: string; trustedKeys?: string; gzipLevel: string; json?: boolean }) => {
+      async (opts: {
+        input: string;
+        trustedKeys?: string;
+        gzipLevel: string;
+        import: boolean;
+        json?: boolean;
+      }) => {
         const gzipLevel = Number(opts.gzipLevel);
         if (!Number.isInteger(gzipLevel) || gzipLevel < 0 || gzipLevel > 9)
           throw new EvError("EV_USAGE", `--gzip-level must be 0–9, got ${opts.gzipLevel}`);
@@ -102,7 +112,12 @@ export function registerImage(program: Command): void {
         const trustedKeys = await loadTrustedKeys(trustedKeysDir(opts.trustedKeys, process.env));
         const progress = progressFor(opts.json);
         try {
-          const r = await loadImageFile(store, opts.input, { trustedKeys, progress, gzipLevel });
+          const r = await loadImageFile(store, opts.input, {
+            trustedKeys,
+            progress,
+            gzipLevel,
+            importBottom: opts.import,
+          });
           const names = r.images.map(
             (i) => `${i.id}${i.repoTags.length ? ` (${i.repoTags.join(", ")})` : ""}`,
           );

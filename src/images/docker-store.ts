@@ -7,15 +7,17 @@ import { engineError, isStatus } from "../engine/engine-errors.ts";
 import { followJsonStream } from "../engine/json-stream.ts";
 import { EvError } from "../errors.ts";
 import { normalizeTarPath } from "../delta/tar-walk.ts";
-import type { ImageInfo, ImageStore, RootfsEntry, RootfsReader } from "./types.ts";
+import type { ImageInfo, ImageStore, LayerImporter, RootfsEntry, RootfsReader } from "./types.ts";
 
 export const DELTA_BASE_LABEL = "io.edgevisor.delta-base";
 
 export class DockerImageStore implements ImageStore {
   private readonly docker: EngineClient;
+  readonly layers: LayerImporter;
 
   constructor(docker: EngineClient) {
     this.docker = docker;
+    this.layers = new DockerLayerImporter(docker);
   }
 
   async inspect(ref: string): Promise<ImageInfo | undefined> {
@@ -101,6 +103,66 @@ export class DockerImageStore implements ImageStore {
         await container.remove({ force: true, v: true }).catch(() => {});
       },
     };
+  }
+}
+
+class DockerLayerImporter implements LayerImporter {
+  private readonly docker: EngineClient;
+
+  constructor(docker: EngineClient) {
+    this.docker = docker;
+  }
+
+  async importLayer(tar: Readable, label: string, value: string): Promise<string> {
+    let failed: unknown;
+    // As in load(): a failed source must cut the request, or the engine waits for the rest.
+    const cut = new AbortController();
+    tar.once("error", (e) => {
+      failed = e;
+      cut.abort(e);
+    });
+    let id: string | undefined;
+    const errors: string[] = [];
+    try {
+      const response = await this.docker.importImage(tar, {
+        changes: [`LABEL ${label}=${value}`],
+        abortSignal: cut.signal,
+      });
+      await followJsonStream(response, (m) => {
+        if (m.error) errors.push(m.error);
+        else if (m.status?.startsWith("sha256:")) id = m.status.trim();
+      });
+    } catch (e) {
+      throw failed ?? engineError("importing a layer", e);
+    }
+    if (failed) throw failed;
+    if (errors.length > 0 || !id)
+      throw new EvError(
+        "EV_ENGINE_ERROR",
+        `the engine refused the layer: ${errors.join("; ") || "no image id in its answer"}`,
+      );
+    return id;
+  }
+
+  async labelled(label: string, value?: string): Promise<Array<{ id: string; created: Date }>> {
+    try {
+      const images = await this.docker.listImages({
+        all: true,
+        filters: { label: [value === undefined ? label : `${label}=${value}`] },
+      });
+      return images.map((i) => ({ id: i.Id, created: new Date(i.Created * 1000) }));
+    } catch (e) {
+      throw engineError(`listing images labelled ${label}`, e);
+    }
+  }
+
+  async removeImage(id: string): Promise<void> {
+    try {
+      await this.docker.getImage(id).remove();
+    } catch (e) {
+      if (isStatus(e, 404)) return;
+      throw engineError(`removing image ${id}`, e);
+    }
   }
 }
 

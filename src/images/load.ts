@@ -23,6 +23,8 @@ export interface LoadOptions {
   tmpDir?: string;
   /** gzip level for rebuilt layers handed to the engine (0 = none; default: the delta's, 6). */
   gzipLevel?: number;
+  /** false: a shipped bottom layer goes into `docker load` too instead of an import. */
+  importBottom?: boolean;
   /** Tests: rebuild.ts's `declare` (the size declared for a recorded gzip size). */
   declareGzipSize?: (recorded: number) => number;
 }
@@ -39,6 +41,8 @@ export interface LoadResult {
   /** Delta only: rebuild passes (1: sizes from a version 2 manifest), and why not 1. */
   passes?: 1 | 2;
   fallback?: string;
+  /** Delta only: the bottom layer went in by an import (rebuild.ts). */
+  imported?: "streamed" | "reused";
 }
 
 /** Load a delta or a `docker save` archive from a file, whichever it is. */
@@ -134,6 +138,7 @@ export async function loadDelta(
     ? undefined
     : await rebuildInto(store, delta, progress, {
         ...(options.gzipLevel === undefined ? {} : { gzipLevel: options.gzipLevel }),
+        ...(options.importBottom === undefined ? {} : { importBottom: options.importBottom }),
         ...(options.declareGzipSize ? { declare: options.declareGzipSize } : {}),
       });
   const after = await store.inspect(m.target.id);
@@ -150,5 +155,6 @@ export async function loadDelta(
     rebuiltBytes: rebuilt?.bytes ?? 0,
     ...(rebuilt ? { passes: rebuilt.passes } : {}),
     ...(rebuilt?.fallback ? { fallback: rebuilt.fallback } : {}),
+    ...(rebuilt?.imported ? { imported: rebuilt.imported } : {}),
   };
 }

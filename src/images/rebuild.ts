@@ -18,6 +18,10 @@
 //     that the second compression hashes like the first.
 // Why gzip at all: uncompressed layers would be written twice by `docker load` (temp dir,
 // then the layer store); gzipped ones cost about what `docker pull` writes.
+//
+// A shipped bottom layer (the base image was rebuilt) skips all that: it is streamed in
+// uncompressed by an import, which unpacks as the bytes arrive (import-bottom.ts), and the
+// load lists it without carrying it.
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -25,9 +29,10 @@ import { pack } from "tar-stream";
 import { blobStream, type OpenedDelta, readConfig } from "../delta/container.ts";
 import { basePathsOf, decodeLayerVerified } from "../delta/decode.ts";
 import type { DeltaLayer } from "../delta/manifest.ts";
-import { EvError } from "../errors.ts";
+import { EvError, isEvError } from "../errors.ts";
 import { BatchedBaseReader } from "./batched-reader.ts";
 import { hexOf } from "./digest.ts";
+import { importBottomLayer } from "./import-bottom.ts";
 import {
   DEFAULT_GZIP_LAYOUT,
   declaredGzipSize,
@@ -41,6 +46,8 @@ import type { ImageStore, Progress, RootfsReader } from "./types.ts";
 export interface RebuildOptions {
   /** gzip level for layers handed to the engine (0 = uncompressed). Default: the delta's. */
   gzipLevel?: number;
+  /** false: a shipped bottom layer goes into the `docker load` too, not an import. */
+  importBottom?: boolean;
   /** Tests: the size declared for a layer whose recorded gzip size is `recorded`. */
   declare?: (recorded: number) => number;
 }
@@ -48,8 +55,11 @@ export interface RebuildOptions {
 /** How a rebuild went: "one pass", or two (and why, when one was tried). */
 export interface RebuildReport {
   bytes: number;
+  /** Passes of the `docker load` (1: sizes from a version 2 manifest), and why not 1. */
   passes: 1 | 2;
   fallback?: string;
+  /** The bottom layer went in by an import: streamed now, or left by an interrupted load. */
+  imported?: "streamed" | "reused";
 }
 
 type ShippedLayer = Extract<DeltaLayer, { source: "delta" }>;
@@ -135,47 +145,107 @@ export async function rebuildInto(
   let done = 0;
   const src: Source = { delta, rootfs, side, tick: (n) => progress.update((done += n)) };
   try {
-    let fallback: string | undefined;
-    const declare = options.declare ?? ((n: number) => declaredGzipSize(n, m.gzip));
-    const recorded = m.gzip && layout && m.gzip.level === layout.level;
-    if (!layout || recorded) {
-      const entries = shipped.map(({ layer, index }) => ({
-        layer,
-        index,
-        size: layout ? declare(layer.gzipSize!) : layer.size,
-      }));
-      progress.phase("rebuild, verify and load", total);
-      try {
-        await streamToEngine(store, src, entries, layout, (e, bytes) =>
-          layout ? padded(bytes, e.size, `layer ${e.index + 1} (${e.layer.diffId})`) : bytes,
-        );
-        return { bytes: total, passes: 1 };
-      } catch (e) {
-        if (!(e instanceof Overrun)) throw e;
-        fallback = e.message;
-        progress.note(`${fallback}; this device's zlib differs: rebuilding in two passes`);
-      }
+    const bottom = shipped[0]?.index === 0 ? shipped[0] : undefined;
+    const imported =
+      bottom && options.importBottom !== false
+        ? await importBottom(store, src, bottom.layer, progress)
+        : undefined;
+    try {
+      const rest = imported ? shipped.slice(1) : shipped;
+      done = 0;
+      const report = await loadLayers(store, src, rest, layout, progress, options);
+      return { ...report, bytes: total, ...(imported ? { imported: imported.how } : {}) };
+    } finally {
+      // The target holds the layer now (or the load failed and nothing should).
+      if (imported) await store.layers!.removeImage(imported.imageId).catch(() => {});
     }
-    progress.phase("rebuild and verify", total);
-    done = 0;
-    const entries: Entry[] = [];
-    for (const { layer, index } of shipped) {
-      const h = createHash("sha256");
-      let size = 0;
-      for await (const c of layerBytes(src, layer, index, layout)) {
-        h.update(c);
-        size += c.length;
-      }
-      entries.push({ layer, index, size, digest: h.digest("hex") });
-    }
-    progress.phase("load into engine", total);
-    done = 0;
-    await streamToEngine(store, src, entries, layout, (e, bytes) => sameAsBefore(e, bytes));
-    return { bytes: total, passes: 2, ...(fallback ? { fallback } : {}) };
   } finally {
     await rootfs.close();
     if (sideReader) await (await sideReader.catch(() => undefined))?.close();
   }
+}
+
+/**
+ * The bottom layer through an import (import-bottom.ts); undefined when the engine cannot
+ * import, and the layer then goes into the `docker load` with the others.
+ */
+async function importBottom(
+  store: ImageStore,
+  src: Source,
+  layer: ShippedLayer,
+  progress: Progress,
+): Promise<{ imageId: string; how: "streamed" | "reused" } | undefined> {
+  const layers = store.layers;
+  if (!layers) return undefined;
+  progress.phase("rebuild, verify and import the bottom layer", layer.size);
+  try {
+    const r = await importBottomLayer(
+      store,
+      layers,
+      src.delta.manifest.target.id,
+      layer.diffId,
+      () => layerBytes(src, layer, 0),
+    );
+    if (r.reused) progress.note("the bottom layer was imported by an earlier, interrupted load");
+    return { imageId: r.imageId, how: r.reused ? "reused" : "streamed" };
+  } catch (e) {
+    // The delta or the base is at fault: no other path can do better.
+    if (isEvError(e) && DELTA_FAULTS.has(e.code)) throw e;
+    progress.note(
+      `the engine did not import the bottom layer (${(e as Error).message}): loading it with the others`,
+    );
+    return undefined;
+  }
+}
+
+const DELTA_FAULTS = new Set(["EV_DIGEST_MISMATCH", "EV_DELTA_INVALID", "EV_ARCHIVE_UNSAFE"]);
+
+/** The shipped layers (all, or all but an imported bottom one) through `docker load`. */
+async function loadLayers(
+  store: ImageStore,
+  src: Source,
+  shipped: Array<{ layer: ShippedLayer; index: number }>,
+  layout: GzipLayout | undefined,
+  progress: Progress,
+  options: RebuildOptions,
+): Promise<Omit<RebuildReport, "bytes">> {
+  const m = src.delta.manifest;
+  const total = shipped.reduce((n, s) => n + s.layer.size, 0);
+  let fallback: string | undefined;
+  const declare = options.declare ?? ((n: number) => declaredGzipSize(n, m.gzip));
+  const recorded = m.gzip && layout && m.gzip.level === layout.level;
+  if (!layout || recorded) {
+    const entries = shipped.map(({ layer, index }) => ({
+      layer,
+      index,
+      size: layout ? declare(layer.gzipSize!) : layer.size,
+    }));
+    progress.phase("rebuild, verify and load", total);
+    try {
+      await streamToEngine(store, src, entries, layout, (e, bytes) =>
+        layout ? padded(bytes, e.size, `layer ${e.index + 1} (${e.layer.diffId})`) : bytes,
+      );
+      return { passes: 1 };
+    } catch (e) {
+      if (!(e instanceof Overrun)) throw e;
+      fallback = e.message;
+      progress.note(`${fallback}; this device's zlib differs: rebuilding in two passes`);
+    }
+  }
+  progress.phase("rebuild and verify", total);
+  const entries: Entry[] = [];
+  for (const { layer, index } of shipped) {
+    const h = createHash("sha256");
+    let size = 0;
+    for await (const c of layerBytes(src, layer, index, layout)) {
+      h.update(c);
+      size += c.length;
+    }
+    entries.push({ layer, index, size, digest: h.digest("hex") });
+  }
+  progress.phase("load into engine", total);
+  await streamToEngine(store, src, entries, layout, (e, bytes) => sameAsBefore(e, bytes));
+  return { passes: 2, ...(fallback ? { fallback } : {}) };
 }
 
 async function* sameAsBefore(e: Entry, bytes: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {

@@ -32,6 +32,21 @@ export interface RootfsReader extends BaseReader {
   close(): Promise<void>;
 }
 
+/**
+ * Layers streamed into the engine one by one, as single-layer images. A layer imported so
+ * gets ChainID = DiffID, which is exactly a bottom layer's ChainID: a `docker load` that
+ * lists it then skips it. Unlike a load, which stages its whole upload on disk before
+ * unpacking, an import unpacks as the bytes arrive.
+ */
+export interface LayerImporter {
+  /** Stream a layer tar in as a new single-layer image labelled `label=value`; its id. */
+  importLayer(tar: Readable, label: string, value: string): Promise<string>;
+  /** Images labelled `label=value`, with when they were made. */
+  labelled(label: string, value?: string): Promise<Array<{ id: string; created: Date }>>;
+  /** Remove an image by id; its layers go with it unless another image uses them. */
+  removeImage(id: string): Promise<void>;
+}
+
 export interface ImageStore {
   inspect(ref: string): Promise<ImageInfo | undefined>;
   /** A `docker save` archive of one image. */
@@ -40,6 +55,8 @@ export interface ImageStore {
   load(archive: Readable): Promise<void>;
   /** Read files of an image that is on the engine (for rebuilding deltas). */
   openRootfs(id: string): Promise<RootfsReader>;
+  /** Engines that can import a tar as an image (Docker, balenaEngine, Podman). */
+  readonly layers?: LayerImporter;
 }
 
 /** Progress of a long step: phases with optional byte totals. Renderers live in the CLI. */

@@ -173,6 +173,26 @@ export class EngineClient {
     });
   }
 
+  /**
+   * Imports a filesystem tar as a new single-layer image (`docker import -`), streamed into
+   * the layer store as it arrives; the answer (JSON lines, the new id as the last `status`)
+   * comes once the engine has it. `changes`: Dockerfile instructions for the new image's
+   * config (e.g. `LABEL a=b`).
+   */
+  importImage(
+    tar: NodeJS.ReadableStream,
+    o: CallOptions & { changes?: string[]; message?: string } = {},
+  ): Promise<IncomingMessage> {
+    return this.transport.stream({
+      ...call(o),
+      method: "POST",
+      path: "/images/create",
+      query: { fromSrc: "-", changes: o.changes, message: o.message },
+      upload: tar,
+      timeoutMs: o.timeoutMs ?? 0,
+    });
+  }
+
   /** Builds from a tar build context; output as JSON lines (`stream`, `error`, `aux`). */
   buildImage(
     context: NodeJS.ReadableStream | Buffer,
