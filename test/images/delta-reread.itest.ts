@@ -18,7 +18,7 @@ import { basePathsOf } from "../../src/delta/decode.ts";
 import { compareWalkOrder } from "../../src/delta/walk-order.ts";
 import { DELTA_BASE_LABEL } from "../../src/images/docker-store.ts";
 import { engineHost, testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage } from "../support/images.ts";
+import { buildTestImage, removeImages } from "../support/images.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 /** A load that has not finished by then is taken as hung. */
@@ -126,11 +126,7 @@ after(async () => {
         .remove({ force: true, v: true })
         .catch(() => {});
   }
-  for (const t of created.reverse())
-    await docker
-      .getImage(t)
-      .remove()
-      .catch(() => {});
+  await removeImages(docker, created);
   await rm(work, { recursive: true, force: true });
 });
 

@@ -19,7 +19,7 @@ import { createDeltaInWorker } from "../../src/images/delta-worker.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { loadImageStream } from "../../src/images/load.ts";
 import { engineHost, engineSocketPath, testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage, imageIdOf } from "../support/images.ts";
+import { buildTestImage, catFile, imageIdOf } from "../support/images.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let docker: EngineClient;
@@ -53,18 +53,6 @@ async function removeImage(ref: string): Promise<void> {
     .getImage(ref)
     .remove()
     .catch(() => {});
-}
-
-async function catFile(ref: string, path: string): Promise<string> {
-  const c = await docker.createContainer({ Image: ref, Cmd: ["cat", path] });
-  try {
-    await c.start();
-    await c.wait();
-    const logs = (await c.logs({ stdout: true })) as Buffer;
-    return logs.subarray(8).toString("utf8");
-  } finally {
-    await c.remove({ force: true });
-  }
 }
 
 /** An OLD/NEW pair like a security update: a library patched, a config bumped, a file added. */
@@ -127,7 +115,7 @@ test("delta create -o, then image load -i on an engine with only OLD rebuilds NE
   const loaded = result(l.stdout);
   assert.equal(loaded.kind, "delta");
   assert.equal(await imageIdOf(docker, p.newTag), p.newId);
-  assert.equal(await catFile(p.newTag, "/etc/version"), "2\n");
+  assert.equal(await catFile(docker, p.newTag, "/etc/version"), "2\n");
   const containers = await docker.listContainers({
     all: true,
     filters: { label: ["io.edgevisor.delta-base"], ancestor: [p.oldId] },

@@ -17,9 +17,9 @@ import { hexOf } from "../../src/images/digest.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { IMPORT_LABEL } from "../../src/images/import-bottom.ts";
 import { loadImageFile } from "../../src/images/load.ts";
-import type { ImageStore, RootfsReader } from "../../src/images/types.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
-import { imageIdOf } from "../support/images.ts";
+import { catFile, imageIdOf, removeAndCheckGone, removeImages } from "../support/images.ts";
+import { tamperedStore } from "../support/tampered-store.ts";
 import { readFileSync } from "node:fs";
 
 let docker: EngineClient;
@@ -57,28 +57,12 @@ async function buildRootfsImage(tag: string, files: Record<string, Buffer | stri
   return docker.getImage(tag).inspect();
 }
 
-async function catFile(ref: string, path: string): Promise<string> {
-  const c = await docker.createContainer({ Image: ref, Cmd: ["/bin/busybox", "cat", path] });
-  try {
-    await c.start();
-    await c.wait();
-    const logs = (await c.logs({ stdout: true })) as Buffer;
-    return logs.subarray(8).toString("utf8");
-  } finally {
-    await c.remove({ force: true });
-  }
-}
-
 async function importImages(): Promise<string[]> {
   return (await store.layers.labelled(IMPORT_LABEL)).map((i) => i.id);
 }
 
-async function removeNew(): Promise<void> {
-  await docker
-    .getImage(pair.newTag)
-    .remove()
-    .catch(() => {});
-  assert.equal(await imageIdOf(docker, pair.newId), undefined, "NEW is gone before each load");
+function removeNew(): Promise<void> {
+  return removeAndCheckGone(docker, pair.newTag, pair.newId);
 }
 
 /** NEW's bottom layer tar, as `docker save` has it. */
@@ -133,11 +117,7 @@ before(async () => {
 
 after(async () => {
   for (const id of await importImages().catch(() => [])) await store.layers.removeImage(id);
-  for (const t of created.reverse())
-    await docker
-      .getImage(t)
-      .remove()
-      .catch(() => {});
+  await removeImages(docker, created);
   await rm(work, { recursive: true, force: true });
 });
 
@@ -147,7 +127,7 @@ test("a shipped bottom layer is streamed in by an import; the target has its exa
   assert.equal(r.imported, "streamed");
   assert.equal(r.passes, 1, "the upper layer went through docker load");
   assert.equal(await imageIdOf(docker, pair.newTag), pair.newId);
-  assert.equal(await catFile(pair.newTag, "/etc/version"), "2\n");
+  assert.equal(await catFile(docker, pair.newTag, "/etc/version"), "2\n");
   assert.deepEqual(
     await importImages(),
     [],
@@ -162,35 +142,7 @@ test("a shipped bottom layer is streamed in by an import; the target has its exa
 
 test("a base that differs: the import is cut, no image and no import is left", async () => {
   await removeNew();
-  const tampering: ImageStore = {
-    inspect: (ref) => store.inspect(ref),
-    save: (ref) => store.save(ref),
-    load: (archive) => store.load(archive),
-    layers: store.layers,
-    openRootfs: async (id): Promise<RootfsReader> => {
-      const real = await store.openRootfs(id);
-      const flip = (body: AsyncIterable<Buffer>) =>
-        (async function* () {
-          for await (const c of body) {
-            const copy = Buffer.from(c);
-            copy[copy.length - 1]! ^= 1;
-            yield copy;
-          }
-        })();
-      return {
-        ...real,
-        open: async (path) => {
-          const body = await real.open(path);
-          return path.startsWith("usr/lib/libx") ? flip(body) : body;
-        },
-        walk: (dir) =>
-          (async function* () {
-            for await (const e of real.walk(dir))
-              yield e.body && e.path.startsWith("usr/lib/libx") ? { ...e, body: flip(e.body) } : e;
-          })(),
-      };
-    },
-  };
+  const tampering = tamperedStore(store, "usr/lib/libx");
   await assert.rejects(loadImageFile(tampering, file), { code: "EV_DIGEST_MISMATCH" });
   assert.equal(await imageIdOf(docker, pair.newId), undefined);
   assert.deepEqual(await importImages(), []);

@@ -14,9 +14,9 @@ import { createDelta } from "../../src/images/delta-create.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { declaredGzipSize } from "../../src/images/layer-gzip.ts";
 import { loadImageFile } from "../../src/images/load.ts";
-import type { ImageStore, RootfsReader } from "../../src/images/types.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage, imageIdOf } from "../support/images.ts";
+import { buildTestImage, imageIdOf, removeAndCheckGone, removeImages } from "../support/images.ts";
+import { tamperedStore } from "../support/tampered-store.ts";
 
 let docker: EngineClient;
 let store: DockerImageStore;
@@ -25,12 +25,8 @@ let pair: { newTag: string; oldId: string; newId: string };
 let file: string;
 const created: string[] = [];
 
-async function removeNew(): Promise<void> {
-  await docker
-    .getImage(pair.newTag)
-    .remove()
-    .catch(() => {});
-  assert.equal(await imageIdOf(docker, pair.newId), undefined, "NEW is gone before each load");
+function removeNew(): Promise<void> {
+  return removeAndCheckGone(docker, pair.newTag, pair.newId);
 }
 
 async function readerContainers(): Promise<number> {
@@ -70,11 +66,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const t of created.reverse())
-    await docker
-      .getImage(t)
-      .remove()
-      .catch(() => {});
+  await removeImages(docker, created);
   await rm(work, { recursive: true, force: true });
 });
 
@@ -105,28 +97,7 @@ test("gzip larger than the declared size: the first upload is cut, two passes lo
 test("a layer that fails its DiffID half-way through the upload: refused, nothing created", async () => {
   await removeNew();
   // A base whose one patched file differs from the one the delta was made against.
-  const tampering: ImageStore = {
-    inspect: (ref) => store.inspect(ref),
-    save: (ref) => store.save(ref),
-    load: (archive) => store.load(archive),
-    openRootfs: async (id): Promise<RootfsReader> => {
-      const real = await store.openRootfs(id);
-      return {
-        ...real,
-        open: async (path) => {
-          const body = await real.open(path);
-          if (!path.startsWith("usr/lib/libx")) return body;
-          return (async function* () {
-            for await (const c of body) {
-              const copy = Buffer.from(c);
-              copy[copy.length - 1]! ^= 1;
-              yield copy;
-            }
-          })();
-        },
-      };
-    },
-  };
+  const tampering = tamperedStore(store, "usr/lib/libx");
   await assert.rejects(loadImageFile(tampering, file), { code: "EV_DIGEST_MISMATCH" });
   assert.equal(await imageIdOf(docker, pair.newId), undefined, "docker load created nothing");
   assert.equal(await readerContainers(), 0);

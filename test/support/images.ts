@@ -1,4 +1,5 @@
 // Test images: FROM scratch plus Debian's static busybox, built on the private engine.
+import assert from "node:assert/strict";
 import { after, before } from "node:test";
 import { buildTestImage } from "../../scripts/lib/busybox-image.ts";
 import { testDocker, uniqueName } from "./engine.ts";
@@ -34,4 +35,36 @@ export async function imageIdOf(docker: EngineClient, ref: string): Promise<stri
       (i) => i.Id,
       () => undefined,
     );
+}
+
+/** Remove images by reference, last first; ones already gone are fine (after() hooks). */
+export async function removeImages(docker: EngineClient, refs: readonly string[]): Promise<void> {
+  for (const ref of [...refs].reverse())
+    await docker
+      .getImage(ref)
+      .remove()
+      .catch(() => {});
+}
+
+/** Remove `tag`, and check that the image `id` went with it (a delta's NEW before a load). */
+export async function removeAndCheckGone(
+  docker: EngineClient,
+  tag: string,
+  id: string,
+): Promise<void> {
+  await removeImages(docker, [tag]);
+  assert.equal(await imageIdOf(docker, id), undefined, `${id} is gone before the load`);
+}
+
+/** A file's content in an image, read by busybox's cat in a container removed after. */
+export async function catFile(docker: EngineClient, ref: string, path: string): Promise<string> {
+  const c = await docker.createContainer({ Image: ref, Cmd: ["/bin/busybox", "cat", path] });
+  try {
+    await c.start();
+    await c.wait();
+    const logs = (await c.logs({ stdout: true })) as Buffer;
+    return logs.subarray(8).toString("utf8");
+  } finally {
+    await c.remove({ force: true });
+  }
 }
