@@ -21,17 +21,21 @@ const fromSource = process.env.EDGEVISOR_FROM_SOURCE === "1" || !built;
 const entry = (module) =>
   fromSource ? new URL(`src/${module}.ts`, root) : new URL(`dist/${module}.js`, root);
 
-// Cap the V8 heap (src/guards/agent-self.ts explains the figures): re-exec this same process
-// image once with the flags, unless they were given (command line or NODE_OPTIONS).
-const { heapFlags } = await import(entry("guards/agent-self"));
+// Cap the V8 heap and set glibc's malloc up for a small device (src/guards/agent-self.ts
+// explains the figures): re-exec this same process image once with the flags and the
+// environment, unless they were given (command line, NODE_OPTIONS, GLIBC_TUNABLES).
+// glibc's malloc reads its settings at start-up only: they come with the same re-exec.
+const { heapFlags, mallocEnv } = await import(entry("guards/agent-self"));
 const flags = heapFlags(process.execArgv, process.env);
-if (flags.length > 0 && typeof process.execve === "function" && process.argv[1]) {
+const env = mallocEnv(process.env);
+const reexec = flags.length > 0 || Object.keys(env).length > 0;
+if (reexec && typeof process.execve === "function" && process.argv[1]) {
   try {
     // The environment must be passed: execve's default is an empty one.
     process.execve(
       process.execPath,
       [process.execPath, ...process.execArgv, ...flags, process.argv[1], ...process.argv.slice(2)],
-      process.env,
+      { ...process.env, ...env },
     );
   } catch (e) {
     console.error(`edgevisor: running without the heap cap (${e.message})`);

@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import {
   AGENT_MAX_OLD_SPACE_MB,
+  AGENT_GLIBC_TUNABLES,
   heapFlags,
+  mallocEnv,
   protectAgentFromOom,
 } from "../../src/guards/agent-self.ts";
 
@@ -71,6 +73,30 @@ describe("agent self-protection", () => {
       heapFlags([], { NODE_OPTIONS: "--max_old_space_size=300 --max-semi-space-size=2" }),
       [],
     );
+  });
+
+  test("glibc's malloc settings are added unless the caller chose some", () => {
+    assert.deepEqual(mallocEnv({}), { GLIBC_TUNABLES: AGENT_GLIBC_TUNABLES });
+    assert.deepEqual(mallocEnv({ GLIBC_TUNABLES: "glibc.malloc.arena_max=1" }), {});
+    assert.deepEqual(mallocEnv({ GLIBC_TUNABLES: "" }), {}, "an empty value is a choice too");
+  });
+
+  test("the launcher runs the CLI with the malloc settings, or with the caller's", () => {
+    const probe = `data:text/javascript,process.on("exit", () => process.stderr.write("TUNABLES " + process.env.GLIBC_TUNABLES + "\\n"))`;
+    const run = (tunables?: string) => {
+      const env = { ...process.env };
+      delete env.GLIBC_TUNABLES;
+      if (tunables !== undefined) env.GLIBC_TUNABLES = tunables;
+      const r = spawnSync(
+        process.execPath,
+        ["--import", probe, `${root}bin/edgevisor.js`, "--version"],
+        { encoding: "utf8", env },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return r.stderr.split("\n").filter((l) => l.startsWith("TUNABLES "));
+    };
+    assert.deepEqual(run(), [`TUNABLES ${AGENT_GLIBC_TUNABLES}`]);
+    assert.deepEqual(run("glibc.malloc.arena_max=1"), ["TUNABLES glibc.malloc.arena_max=1"]);
   });
 
   test("the launcher keeps the environment across its re-exec", () => {
