@@ -11,7 +11,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { encodeLayerAgainstArchive } from "../delta/encode-archive.ts";
 import type { EncodedLayer } from "../delta/layer-files.ts";
-import { walkTar } from "../delta/tar-walk.ts";
+import { FileWindow, walkTar } from "../delta/tar-walk.ts";
 import type { CodecTuning } from "../delta/types.ts";
 import { commonDirectory } from "./batched-reader.ts";
 import type { RootfsReader } from "./types.ts";
@@ -25,7 +25,7 @@ export async function referenceDirFor(layerFile: string): Promise<string | undef
   const paths: string[] = [];
   try {
     const { size } = await fh.stat();
-    const walk = walkTar(fh, size, layerFile);
+    const walk = walkTar(new FileWindow(fh, size), size, layerFile);
     for (let n = await walk.next(); !n.done; n = await walk.next())
       if (!n.value.meta && n.value.path !== "") paths.push(`${n.value.path}/x`);
   } finally {
