@@ -70,24 +70,41 @@ async function mustInspect(store: ImageStore, ref: string, role: string): Promis
   return info;
 }
 
-/** Save an image into dir and return its layer files (bottom first) and config bytes. */
-async function saveImage(
+interface SavedImage {
+  /** Layer files, bottom first. */
+  layers: Array<string | undefined>;
+  config: Buffer;
+}
+
+/**
+ * Save the images into dir, in one archive: the layers they share are saved once (the app
+ * bench pair's target and base share 243 of their 265 MiB; one `docker save` of both took
+ * 4.4 s, one of each 4.6 and 3.4 s). Returns each image's layer files and config by id.
+ */
+async function saveImages(
   store: ImageStore,
-  info: ImageInfo,
+  infos: ImageInfo[],
   dir: string,
   progress: Progress,
-  label: string,
-): Promise<{ layers: Array<string | undefined>; config: Buffer }> {
-  progress.phase(`save ${label}`, info.size);
-  const scan = await scanArchive(await store.save(info.id), `${label} image archive`, {
+): Promise<Map<string, SavedImage>> {
+  const what = infos.length === 1 ? "target" : "target and base";
+  progress.phase(`save ${what}`, infos.length === 1 ? infos[0]?.size : undefined);
+  const scan = await scanArchive(await store.save(...infos.map((i) => i.id)), `${what} archive`, {
     extractTo: dir,
     onBytes: (n) => progress.update(n),
   });
-  const [image] = checkArchive(scan, `${label} image archive`);
-  if (!image || image.id !== info.id)
-    throw new EvError("EV_DIGEST_MISMATCH", `the engine saved ${image?.id} for ${info.id}`);
-  const config = await readFile(join(dir, image.configName));
-  return { layers: image.layerNames.map((n) => (n ? join(dir, n) : undefined)), config };
+  const saved = new Map<string, SavedImage>();
+  for (const image of checkArchive(scan, `${what} archive`)) {
+    const config = await readFile(join(dir, image.configName));
+    saved.set(image.id, {
+      layers: image.layerNames.map((n) => (n === undefined ? undefined : join(dir, n))),
+      config,
+    });
+  }
+  for (const info of infos)
+    if (!saved.has(info.id))
+      throw new EvError("EV_DIGEST_MISMATCH", `the engine's archive lacks image ${info.id}`);
+  return saved;
 }
 
 export async function createDelta(
@@ -111,7 +128,14 @@ export async function createDelta(
     ...(pool ? { frames: pool } : {}),
   };
   try {
-    const saved = await saveImage(store, target, join(work, "target"), progress, "target");
+    const needBase = shared < target.diffIds.length;
+    const images = await saveImages(
+      store,
+      needBase ? [target, base] : [target],
+      join(work, "images"),
+      progress,
+    );
+    const saved = images.get(target.id)!;
     if (sha256Digest(saved.config) !== target.id)
       throw new EvError("EV_DIGEST_MISMATCH", `target config does not hash to ${target.id}`);
     const layers: DeltaLayer[] = [];
@@ -121,8 +145,8 @@ export async function createDelta(
     );
     const stats: LayerEncodeStats[] = [];
     let newLayerBytes = 0;
-    if (shared < target.diffIds.length) {
-      const baseSaved = await saveImage(store, base, join(work, "base"), progress, "base");
+    const baseSaved = images.get(base.id);
+    if (needBase && baseSaved) {
       const baseLayers = baseSaved.layers.filter((l): l is string => l !== undefined);
       progress.phase("index base files");
       index = await RootfsIndex.build(baseLayers, (n) => progress.update(n));
