@@ -9,7 +9,7 @@ import type { Writable } from "node:stream";
 import { constants, zstdCompressSync } from "node:zlib";
 import { DataBlobWriter, writeDelta } from "../delta/container.ts";
 import { FramePool } from "../delta/frame-pool.ts";
-import { encodeLayerFile } from "../delta/layer-files.ts";
+import { type EncodedLayer, encodeLayerFile } from "../delta/layer-files.ts";
 import {
   DELTA_FORMAT,
   DELTA_VERSION,
@@ -23,7 +23,8 @@ import { checkArchive, scanArchive } from "./archive.ts";
 import { sha256Digest, sharedPrefix } from "./digest.ts";
 import { DEFAULT_GZIP_LAYOUT, gzipRecord, gzipSizeOfFile } from "./layer-gzip.ts";
 import { RootfsIndex } from "./rootfs-index.ts";
-import { encodeAgainstReference, referenceDirFor } from "./reference.ts";
+import { keepRssUnder } from "../delta/native-memory.ts";
+import { encodeLayerChoosing, referenceDirFor, TRIAL_LEVEL } from "./reference.ts";
 import {
   type ImageInfo,
   type ImageStore,
@@ -31,10 +32,6 @@ import {
   type RootfsReader,
   silentProgress,
 } from "./types.ts";
-
-function blobBytes(e: { ops: { ref: { size: number } }; lit: { ref: { size: number } } }) {
-  return e.ops.ref.size + e.lit.ref.size;
-}
 
 export interface CreateDeltaOptions {
   /** Tags the rebuilt image gets on load (default: the target's tags). */
@@ -149,7 +146,9 @@ export async function createDelta(
     if (needBase && baseSaved) {
       const baseLayers = baseSaved.layers.filter((l): l is string => l !== undefined);
       progress.phase("index base files");
+      keepRssUnder(0);
       index = await RootfsIndex.build(baseLayers, (n) => progress.update(n));
+      keepRssUnder(0);
       progress.note(`base has ${index.size} files`);
     }
     for (const [i, diffId] of target.diffIds.entries()) {
@@ -163,20 +162,35 @@ export async function createDelta(
       // The device declares this size in its upload (one pass); on the threadpool meanwhile.
       const gzipSize = gzipSizeOfFile(file, DEFAULT_GZIP_LAYOUT);
       gzipSize.catch(() => {});
-      progress.phase(`encode layer ${i + 1}/${target.diffIds.length}`, size);
-      let enc = await encodeLayerFile(file, index, work, `layer${i}`, tuning, (n) =>
-        progress.update(n),
-      );
+      const label = `layer ${i + 1}/${target.diffIds.length}`;
+      progress.phase(`encode ${label}`, size);
       const dir = await referenceDirFor(file);
-      if (dir !== undefined) {
+      let enc: EncodedLayer;
+      if (dir === undefined) {
+        enc = await encodeLayerFile(file, index, work, `layer${i}`, tuning, (n) =>
+          progress.update(n),
+        );
+      } else {
         rootfs ??= await store.openRootfs(base.id);
-        progress.phase(`encode layer ${i + 1}/${target.diffIds.length} against the base's /${dir}`);
-        const alt = await encodeAgainstReference(rootfs, dir, file, work, `layer${i}`, tuning);
-        if (alt && blobBytes(alt) < 0.9 * blobBytes(enc)) {
+        const chosen = await encodeLayerChoosing({
+          layerFile: file,
+          base: index,
+          rootfs,
+          dir,
+          work,
+          name: `layer${i}`,
+          tuning,
+          onPhase: (what) => progress.phase(`encode ${label}: ${what}`),
+        });
+        if (chosen.trial)
+          progress.note(
+            `layer ${i + 1} at level ${TRIAL_LEVEL}: ${chosen.trial.files} B per file, ${chosen.trial.reference} B against /${dir}`,
+          );
+        if (chosen.reference !== undefined)
           progress.note(`layer ${i + 1}: patched against the base's /${dir} archive`);
-          enc = alt;
-        }
+        enc = chosen.encoded;
       }
+      await pool?.release();
       const ops = await data.addFile(enc.ops.file);
       const lit = await data.addFile(enc.lit.file);
       layers.push({ source: "delta", diffId, size, ops, lit, gzipSize: await gzipSize });
