@@ -23,7 +23,6 @@ import { checkArchive, scanArchive } from "./archive.ts";
 import { sha256Digest, sharedPrefix } from "./digest.ts";
 import { DEFAULT_GZIP_LAYOUT, gzipRecord, gzipSizeOfFile } from "./layer-gzip.ts";
 import { RootfsIndex } from "./rootfs-index.ts";
-import { keepRssUnder } from "../delta/native-memory.ts";
 import { encodeLayerChoosing, referenceDirFor, TRIAL_LEVEL } from "./reference.ts";
 import {
   type ImageInfo,
@@ -146,9 +145,7 @@ export async function createDelta(
     if (needBase && baseSaved) {
       const baseLayers = baseSaved.layers.filter((l): l is string => l !== undefined);
       progress.phase("index base files");
-      keepRssUnder(0);
       index = await RootfsIndex.build(baseLayers, (n) => progress.update(n));
-      keepRssUnder(0);
       progress.note(`base has ${index.size} files`);
     }
     for (const [i, diffId] of target.diffIds.entries()) {
