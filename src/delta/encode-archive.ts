@@ -15,7 +15,7 @@ import { compressedBlob } from "./layer-files.ts";
 import { collectWhenGrown } from "./encoder-memory.ts";
 import { dictionaryRange } from "./dict-window.ts";
 import { LIT_WINDOW_LOG, OP_END, OP_REFPATCH, OPS_WINDOW_LOG, SEGMENT } from "./ops.ts";
-import { readAt, walkTar } from "./tar-walk.ts";
+import { FileWindow, readAt, walkTar } from "./tar-walk.ts";
 import { type EncodeTuning, inlineFrames, OrderedOps } from "./frame-pool.ts";
 import { compareWalkOrder } from "./walk-order.ts";
 
@@ -33,7 +33,7 @@ async function entriesOf(
     const { size } = await fh.stat();
     const list: Positioned[] = [];
     let pendingMeta: number | undefined;
-    const walk = walkTar(fh, size, file);
+    const walk = walkTar(new FileWindow(fh, size), size, file);
     for (let n = await walk.next(); !n.done; n = await walk.next()) {
       const e = n.value;
       if (e.meta) {

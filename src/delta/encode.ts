@@ -11,7 +11,7 @@ import { dictionaryRange } from "./dict-window.ts";
 import { OP_COPY, OP_END, OP_LIT, OP_PATCH, SEGMENT } from "./ops.ts";
 import { collectWhenGrown } from "./encoder-memory.ts";
 import type { Sink } from "./sink.ts";
-import { readAt, walkTar } from "./tar-walk.ts";
+import { FileWindow, readAt, walkTar } from "./tar-walk.ts";
 import type { BaseCatalog, BaseFile, LayerEncodeStats } from "./types.ts";
 import { type EncodeTuning, inlineFrames, OrderedOps } from "./frame-pool.ts";
 
@@ -31,14 +31,14 @@ export function pathBytes(p: string): Buffer {
 
 /** sha256 of a range, and its chunk fingerprints when `chunker` is given. */
 async function hashRange(
-  fh: FileHandle,
+  file: FileWindow,
   start: number,
   size: number,
   chunker?: Chunker,
 ): Promise<string> {
   const h = createHash("sha256");
   for (let pos = start; pos < start + size; pos += READ_CHUNK) {
-    const piece = await readAt(fh, pos, Math.min(READ_CHUNK, start + size - pos));
+    const piece = await file.read(pos, Math.min(READ_CHUNK, start + size - pos));
     h.update(piece);
     chunker?.update(piece);
   }
@@ -47,6 +47,8 @@ async function hashRange(
 
 export class LayerEncoder {
   private readonly fh: FileHandle;
+  /** The layer, read through a window: a small file's header and content in one read. */
+  private readonly layer: FileWindow;
   private readonly size: number;
   private readonly base: BaseCatalog;
   private readonly out: EncodeTarget;
@@ -71,6 +73,7 @@ export class LayerEncoder {
     tuning: EncodeTuning,
   ) {
     this.fh = fh;
+    this.layer = new FileWindow(fh, size);
     this.size = size;
     this.base = base;
     this.out = out;
@@ -80,7 +83,7 @@ export class LayerEncoder {
 
   /** Encode the whole tar; `onBytes` reports progress in tar bytes. */
   async run(onBytes: (done: number) => void = () => {}): Promise<LayerEncodeStats> {
-    const walk = walkTar(this.fh, this.size, "new layer");
+    const walk = walkTar(this.layer, this.size, "new layer");
     while (true) {
       const next = await walk.next();
       if (next.done) {
@@ -117,13 +120,13 @@ export class LayerEncoder {
     if (end <= start) return;
     await this.ops.write(Buffer.concat([Buffer.from([OP_LIT]), encodeVarint(end - start)]));
     for (let pos = start; pos < end; pos += READ_CHUNK)
-      await this.out.lit.write(await readAt(this.fh, pos, Math.min(READ_CHUNK, end - pos)));
+      await this.out.lit.write(await this.layer.read(pos, Math.min(READ_CHUNK, end - pos)));
     this.stats.literalBytes += end - start;
     this.pendingStart = this.pendingEnd = end;
   }
 
   private async file(path: string, start: number, size: number): Promise<void> {
-    const sha = await hashRange(this.fh, start, size);
+    const sha = await hashRange(this.layer, start, size);
     const same = this.base.byPath(path);
     const copy = same && same.sha256 === sha ? same : this.base.bySha256(sha);
     if (copy && copy.size === size) {
@@ -156,7 +159,7 @@ export class LayerEncoder {
   private async resembling(start: number, size: number): Promise<BaseFile | undefined> {
     if (!this.base.resembling || size < MIN_FINGERPRINT_SIZE) return undefined;
     const chunker = new Chunker();
-    await hashRange(this.fh, start, size, chunker);
+    await hashRange(this.layer, start, size, chunker);
     return this.base.resembling(chunker.finish());
   }
 

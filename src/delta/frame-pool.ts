@@ -16,6 +16,8 @@ export interface FrameCompressor {
   compress(segment: Buffer, dict: Buffer, level: number): Promise<Buffer>;
   /** How many frames may usefully be in flight (the encoder buffers no more). */
   readonly parallelism: number;
+  /** Free what idle threads hold (between layers). */
+  release?(): Promise<void>;
 }
 
 /** Encoder tuning plus where patch frames are compressed (default: inline, synchronous). */
@@ -45,6 +47,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   job?: Job;
+  /** Terminated by release(): its exit is not a failure. */
+  released?: boolean;
 }
 
 export class FramePool implements FrameCompressor {
@@ -58,15 +62,17 @@ export class FramePool implements FrameCompressor {
    * `threads` defaults to the machine's cores, at most 2. Frames with a large dictionary run
    * on the calling thread, synchronously, one at a time, as before the pool: at level 16+
    * each holds on the order of 150 MiB (zstd tables, window, its copy of the dictionary),
+
    * and glibc keeps a thread's freed memory in that thread's arena, so a worker that ever
    * ran one keeps that much beside the main thread's. `delta create` of the app bench pair
    * peaked at 695 MiB with large frames on both workers, 590 MiB with one at a time on
    * either, 557 MiB with all on the first worker, 384 MiB inline. Small patches (714 on the
-   * Debian pair) run on the workers.
+   * Debian pair) run on the workers. Workers are started on the first frame they get and
+   * ended by release(), so a create that has no small frame to compress (or no more) does
+   * not hold their isolates and arenas (~40 MiB idle, more once they compressed).
    */
   constructor(threads = Math.min(2, availableParallelism())) {
     this.parallelism = Math.max(1, threads);
-    for (let i = 0; i < this.parallelism; i++) this.slots.push(this.spawn());
   }
 
   private spawn(): Slot {
@@ -80,11 +86,17 @@ export class FramePool implements FrameCompressor {
       slot.job = undefined;
       if (m.frame) job.resolve(Buffer.from(m.frame.buffer, m.frame.byteOffset, m.frame.length));
       else job.reject(new EvError("EV_INTERNAL", `patch frame compression failed: ${m.error}`));
+      if (slot.released) void slot.worker.terminate();
       this.dispatch();
     });
-    worker.on("error", (e) => this.fail(e));
+    worker.on("error", (e) => {
+      this.fail(e);
+      slot.job?.reject(this.failed ?? e);
+      slot.job = undefined;
+    });
     worker.on("exit", (code) => {
-      if (code !== 0) this.fail(new Error(`frame worker exited with code ${code}`));
+      if (code !== 0 && !slot.released)
+        this.fail(new Error(`frame worker exited with code ${code}`));
     });
     return slot;
   }
@@ -101,6 +113,12 @@ export class FramePool implements FrameCompressor {
   }
 
   private dispatch(): void {
+    // Workers start on demand, up to `parallelism`.
+    let idle = this.slots.filter((s) => !s.job).length;
+    while (this.waiting.length > idle && this.slots.length < this.parallelism) {
+      this.slots.push(this.spawn());
+      idle++;
+    }
     for (const slot of this.slots) {
       if (slot.job) continue;
       const job = this.waiting.shift();
@@ -133,9 +151,18 @@ export class FramePool implements FrameCompressor {
     });
   }
 
+  /** End the workers (a busy one after its frame); the next small frame starts new ones. */
+  async release(): Promise<void> {
+    const slots = this.slots.splice(0);
+    for (const s of slots) s.released = true;
+    await Promise.all(slots.filter((s) => !s.job).map((s) => s.worker.terminate()));
+  }
+
   async close(): Promise<void> {
     this.fail(new Error("the frame pool was closed"));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    const slots = this.slots.splice(0);
+    for (const s of slots) s.released = true;
+    await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 }
 

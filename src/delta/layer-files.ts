@@ -54,9 +54,11 @@ export function compressedBlob(file: string, level: number, windowLog: number) {
   const counter = hashingCounter();
   const out = createWriteStream(file);
   zstd.pipe(counter.stream).pipe(out);
+  const sink = new Sink(zstd);
   return {
-    sink: new Sink(zstd),
+    sink,
     end: async (): Promise<{ ref: BlobRef; file: string }> => {
+      await sink.settled();
       zstd.end();
       await finished(out);
       zstd.close();

@@ -3,6 +3,7 @@
 // ustar, PAX ('x'/'g') and GNU long names ('L'/'K'); knows nothing about images.
 import type { FileHandle } from "node:fs/promises";
 import { EvError } from "../errors.ts";
+import { FileWindow, readAt } from "./file-window.ts";
 
 export interface TarEntry {
   /** Offset of the 512-byte header. */
@@ -80,17 +81,6 @@ function parsePax(buf: Buffer): Map<string, string> {
   return out;
 }
 
-async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer> {
-  const buf = Buffer.alloc(len);
-  let got = 0;
-  while (got < len) {
-    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return got === len ? buf : buf.subarray(0, got);
-}
-
 function bad(what: string, message: string): EvError {
   return new EvError("EV_ARCHIVE_UNSAFE", `${what}: ${message}`, {
     hint: "the tar is corrupt or not a tar",
@@ -99,19 +89,22 @@ function bad(what: string, message: string): EvError {
 
 /**
  * Walk the tar in fh (size bytes). Yields entries in order, then returns the trailer.
- * `what` names the tar in errors.
+ * `what` names the tar in errors. Given a FileWindow, headers are read through it (pass the
+ * one the caller reads contents with, so that small files come from the same window); given
+ * a FileHandle, one block at a time.
  */
 export async function* walkTar(
-  fh: FileHandle,
+  fh: FileHandle | FileWindow,
   size: number,
   what: string,
 ): AsyncGenerator<TarEntry, TarTrailer> {
+  const file = fh instanceof FileWindow ? fh : new FileWindow(fh, size, BLOCK);
   let pos = 0;
   let pax = new Map<string, string>();
   let longName: string | undefined;
   let longLink: string | undefined;
   while (pos + BLOCK <= size) {
-    const header = await readAt(fh, pos, BLOCK);
+    const header = await file.read(pos, BLOCK);
     if (header.every((b) => b === 0)) return { start: pos, end: size };
     if (!checksumOk(header)) throw bad(what, `bad header checksum at offset ${pos}`);
     let type = String.fromCharCode(header[156]!);
@@ -126,7 +119,7 @@ export async function* walkTar(
     let linkname = "";
     if (meta) {
       if (entrySize > MAX_META) throw bad(what, `metadata entry of ${entrySize} bytes`);
-      const body = await readAt(fh, contentStart, entrySize);
+      const body = await file.read(contentStart, entrySize);
       if (type === "x") pax = parsePax(body);
       else if (type === "L") longName = cstring(body, 0, body.length);
       else if (type === "K") longLink = cstring(body, 0, body.length);
@@ -156,4 +149,4 @@ export async function* walkTar(
   return { start: pos, end: size };
 }
 
-export { readAt };
+export { FileWindow, readAt };

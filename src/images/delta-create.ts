@@ -9,7 +9,7 @@ import type { Writable } from "node:stream";
 import { constants, zstdCompressSync } from "node:zlib";
 import { DataBlobWriter, writeDelta } from "../delta/container.ts";
 import { FramePool } from "../delta/frame-pool.ts";
-import { encodeLayerFile } from "../delta/layer-files.ts";
+import { type EncodedLayer, encodeLayerFile } from "../delta/layer-files.ts";
 import {
   DELTA_FORMAT,
   DELTA_VERSION,
@@ -23,7 +23,7 @@ import { checkArchive, scanArchive } from "./archive.ts";
 import { sha256Digest, sharedPrefix } from "./digest.ts";
 import { DEFAULT_GZIP_LAYOUT, gzipRecord, gzipSizeOfFile } from "./layer-gzip.ts";
 import { RootfsIndex } from "./rootfs-index.ts";
-import { encodeAgainstReference, referenceDirFor } from "./reference.ts";
+import { encodeLayerChoosing, referenceDirFor, TRIAL_LEVEL } from "./reference.ts";
 import {
   type ImageInfo,
   type ImageStore,
@@ -31,10 +31,6 @@ import {
   type RootfsReader,
   silentProgress,
 } from "./types.ts";
-
-function blobBytes(e: { ops: { ref: { size: number } }; lit: { ref: { size: number } } }) {
-  return e.ops.ref.size + e.lit.ref.size;
-}
 
 export interface CreateDeltaOptions {
   /** Tags the rebuilt image gets on load (default: the target's tags). */
@@ -70,24 +66,41 @@ async function mustInspect(store: ImageStore, ref: string, role: string): Promis
   return info;
 }
 
-/** Save an image into dir and return its layer files (bottom first) and config bytes. */
-async function saveImage(
+interface SavedImage {
+  /** Layer files, bottom first. */
+  layers: Array<string | undefined>;
+  config: Buffer;
+}
+
+/**
+ * Save the images into dir, in one archive: the layers they share are saved once (the app
+ * bench pair's target and base share 243 of their 265 MiB; one `docker save` of both took
+ * 4.4 s, one of each 4.6 and 3.4 s). Returns each image's layer files and config by id.
+ */
+async function saveImages(
   store: ImageStore,
-  info: ImageInfo,
+  infos: ImageInfo[],
   dir: string,
   progress: Progress,
-  label: string,
-): Promise<{ layers: Array<string | undefined>; config: Buffer }> {
-  progress.phase(`save ${label}`, info.size);
-  const scan = await scanArchive(await store.save(info.id), `${label} image archive`, {
+): Promise<Map<string, SavedImage>> {
+  const what = infos.length === 1 ? "target" : "target and base";
+  progress.phase(`save ${what}`, infos.length === 1 ? infos[0]?.size : undefined);
+  const scan = await scanArchive(await store.save(...infos.map((i) => i.id)), `${what} archive`, {
     extractTo: dir,
     onBytes: (n) => progress.update(n),
   });
-  const [image] = checkArchive(scan, `${label} image archive`);
-  if (!image || image.id !== info.id)
-    throw new EvError("EV_DIGEST_MISMATCH", `the engine saved ${image?.id} for ${info.id}`);
-  const config = await readFile(join(dir, image.configName));
-  return { layers: image.layerNames.map((n) => (n ? join(dir, n) : undefined)), config };
+  const saved = new Map<string, SavedImage>();
+  for (const image of checkArchive(scan, `${what} archive`)) {
+    const config = await readFile(join(dir, image.configName));
+    saved.set(image.id, {
+      layers: image.layerNames.map((n) => (n === undefined ? undefined : join(dir, n))),
+      config,
+    });
+  }
+  for (const info of infos)
+    if (!saved.has(info.id))
+      throw new EvError("EV_DIGEST_MISMATCH", `the engine's archive lacks image ${info.id}`);
+  return saved;
 }
 
 export async function createDelta(
@@ -111,7 +124,14 @@ export async function createDelta(
     ...(pool ? { frames: pool } : {}),
   };
   try {
-    const saved = await saveImage(store, target, join(work, "target"), progress, "target");
+    const needBase = shared < target.diffIds.length;
+    const images = await saveImages(
+      store,
+      needBase ? [target, base] : [target],
+      join(work, "images"),
+      progress,
+    );
+    const saved = images.get(target.id)!;
     if (sha256Digest(saved.config) !== target.id)
       throw new EvError("EV_DIGEST_MISMATCH", `target config does not hash to ${target.id}`);
     const layers: DeltaLayer[] = [];
@@ -121,8 +141,8 @@ export async function createDelta(
     );
     const stats: LayerEncodeStats[] = [];
     let newLayerBytes = 0;
-    if (shared < target.diffIds.length) {
-      const baseSaved = await saveImage(store, base, join(work, "base"), progress, "base");
+    const baseSaved = images.get(base.id);
+    if (needBase && baseSaved) {
       const baseLayers = baseSaved.layers.filter((l): l is string => l !== undefined);
       progress.phase("index base files");
       index = await RootfsIndex.build(baseLayers, (n) => progress.update(n));
@@ -139,20 +159,35 @@ export async function createDelta(
       // The device declares this size in its upload (one pass); on the threadpool meanwhile.
       const gzipSize = gzipSizeOfFile(file, DEFAULT_GZIP_LAYOUT);
       gzipSize.catch(() => {});
-      progress.phase(`encode layer ${i + 1}/${target.diffIds.length}`, size);
-      let enc = await encodeLayerFile(file, index, work, `layer${i}`, tuning, (n) =>
-        progress.update(n),
-      );
+      const label = `layer ${i + 1}/${target.diffIds.length}`;
+      progress.phase(`encode ${label}`, size);
       const dir = await referenceDirFor(file);
-      if (dir !== undefined) {
+      let enc: EncodedLayer;
+      if (dir === undefined) {
+        enc = await encodeLayerFile(file, index, work, `layer${i}`, tuning, (n) =>
+          progress.update(n),
+        );
+      } else {
         rootfs ??= await store.openRootfs(base.id);
-        progress.phase(`encode layer ${i + 1}/${target.diffIds.length} against the base's /${dir}`);
-        const alt = await encodeAgainstReference(rootfs, dir, file, work, `layer${i}`, tuning);
-        if (alt && blobBytes(alt) < 0.9 * blobBytes(enc)) {
+        const chosen = await encodeLayerChoosing({
+          layerFile: file,
+          base: index,
+          rootfs,
+          dir,
+          work,
+          name: `layer${i}`,
+          tuning,
+          onPhase: (what) => progress.phase(`encode ${label}: ${what}`),
+        });
+        if (chosen.trial)
+          progress.note(
+            `layer ${i + 1} at level ${TRIAL_LEVEL}: ${chosen.trial.files} B per file, ${chosen.trial.reference} B against /${dir}`,
+          );
+        if (chosen.reference !== undefined)
           progress.note(`layer ${i + 1}: patched against the base's /${dir} archive`);
-          enc = alt;
-        }
+        enc = chosen.encoded;
       }
+      await pool?.release();
       const ops = await data.addFile(enc.ops.file);
       const lit = await data.addFile(enc.lit.file);
       layers.push({ source: "delta", diffId, size, ops, lit, gzipSize: await gzipSize });

@@ -35,11 +35,14 @@ export class DockerImageStore implements ImageStore {
     }
   }
 
-  async save(ref: string): Promise<Readable> {
+  async save(...refs: string[]): Promise<Readable> {
     try {
-      return await this.docker.getImage(ref).get();
+      const [one] = refs;
+      return one !== undefined && refs.length === 1
+        ? await this.docker.getImage(one).get()
+        : await this.docker.saveImages(refs);
     } catch (e) {
-      throw engineError(`saving image ${ref}`, e);
+      throw engineError(`saving image ${refs.join(", ")}`, e);
     }
   }
 

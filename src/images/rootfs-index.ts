@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
 import { posix } from "node:path";
 import { Chunker, MIN_FINGERPRINT_SIZE } from "../delta/fingerprint.ts";
-import { readAt, walkTar } from "../delta/tar-walk.ts";
+import { FileWindow, readAt, walkTar } from "../delta/tar-walk.ts";
 import type { BaseCatalog, BaseFile } from "../delta/types.ts";
 
 interface IndexedFile extends BaseFile {
@@ -95,7 +95,8 @@ export class RootfsIndex implements BaseCatalog {
     const added: IndexedFile[] = [];
     const links: Array<{ path: string; target: string }> = [];
     const replaced: string[] = [];
-    const walk = walkTar(fh, size, `base layer ${layer}`);
+    const file = new FileWindow(fh, size);
+    const walk = walkTar(file, size, `base layer ${layer}`);
     for (let next = await walk.next(); !next.done; next = await walk.next()) {
       const e = next.value;
       if (e.meta || e.path === "") continue;
@@ -117,7 +118,7 @@ export class RootfsIndex implements BaseCatalog {
         const h = createHash("sha256");
         const chunker = e.size >= MIN_FINGERPRINT_SIZE ? new Chunker() : undefined;
         for (let pos = 0; pos < e.size; pos += CHUNK) {
-          const piece = await readAt(fh, e.contentStart + pos, Math.min(CHUNK, e.size - pos));
+          const piece = await file.read(e.contentStart + pos, Math.min(CHUNK, e.size - pos));
           h.update(piece);
           chunker?.update(piece);
         }

@@ -49,8 +49,8 @@ export interface LayerImporter {
 
 export interface ImageStore {
   inspect(ref: string): Promise<ImageInfo | undefined>;
-  /** A `docker save` archive of one image. */
-  save(ref: string): Promise<Readable>;
+  /** A `docker save` archive of the images; a layer they share is in it once. */
+  save(...refs: string[]): Promise<Readable>;
   /** Feed a `docker save`-format archive to the engine; resolves once it is loaded. */
   load(archive: Readable): Promise<void>;
   /** Read files of an image that is on the engine (for rebuilding deltas). */

@@ -93,3 +93,21 @@ test("a pool compresses large level-19 frames on the calling thread, small ones 
     await pool.close();
   }
 });
+
+test("a released pool ends its workers and starts new ones for the next frames", async () => {
+  const pool = new FramePool(2);
+  try {
+    const dict = randomBytes(100_000);
+    const seg = edited(dict, 5);
+    const first = await pool.compress(seg, dict, 3);
+    await pool.release();
+    // A busy worker is ended once its frame is done; the pool goes on with new ones.
+    const during = pool.compress(seg, dict, 19);
+    await pool.release();
+    const again = await Promise.all([during, pool.compress(seg, dict, 3)]);
+    assert.deepEqual(first, compressSegment(seg, dict, 3));
+    assert.deepEqual(again, [compressSegment(seg, dict, 19), first]);
+  } finally {
+    await pool.close();
+  }
+});

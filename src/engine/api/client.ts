@@ -145,6 +145,18 @@ export class EngineClient {
     return new Image(this.transport, name);
   }
 
+  /** The `docker save` archive of several images, as a stream; shared layers once. */
+  saveImages(names: string[], o: CallOptions = {}): Promise<IncomingMessage> {
+    return this.transport.stream({
+      ...call(o),
+      method: "GET",
+      path: "/images/get",
+      query: { names },
+      // Docker 20.10 stages the whole archive in a temporary directory before the first byte.
+      timeoutMs: o.timeoutMs ?? 0,
+    });
+  }
+
   /** Pulls `ref`; progress as JSON lines, failures in-band as `error` (see json-stream.ts). */
   pull(ref: string, o: CallOptions & { authconfig?: AuthConfig } = {}): Promise<IncomingMessage> {
     return this.transport.stream({
