@@ -32,6 +32,12 @@ export const inlineFrames: FrameCompressor = {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The worker module beside this one: .ts from the sources, .js from the build (dist/). */
+const FRAME_WORKER = new URL(
+  `./frame-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  import.meta.url,
+);
+
 /** A frame whose dictionary + segment reach this holds a large zstd context (see below). */
 const LARGE = 1 << 20;
 
@@ -76,7 +82,7 @@ export class FramePool implements FrameCompressor {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(new URL("./frame-worker.ts", import.meta.url));
+    const worker = new Worker(FRAME_WORKER);
     // Idle workers must not keep a CLI process alive when a caller forgets close().
     worker.unref();
     const slot: Slot = { worker };

@@ -1,6 +1,6 @@
 // Deltas and archives against the real private engine, through the CLI.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -126,6 +126,26 @@ test("delta create -o, then image load -i on an engine with only OLD rebuilds NE
   const again = await cli("image", "load", "-i", file, "--json");
   assert.equal(again.code, 0, again.stderr);
   assert.equal(result(again.stdout).alreadyPresent, true);
+});
+
+test("the shipped launcher (bin/edgevisor.js on dist/) creates with frame workers and loads", async () => {
+  // The build must be current: the launcher runs dist/, the other tests the sources.
+  const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: root, encoding: "utf8" });
+  assert.equal(build.status, 0, build.stderr);
+  const p = await buildPair("ev-delta-dist");
+  const file = join(work, "dist.delta");
+  const shipped = (...args: string[]) =>
+    spawnSync(process.execPath, [join(root, "bin/edgevisor.js"), ...args], {
+      encoding: "utf8",
+      env: { ...process.env, DOCKER_HOST: engineHost() },
+    });
+  // Small patch frames (the 400 kB library) go to the frame workers at level 19.
+  const c = shipped("delta", "create", p.oldTag, p.newTag, "-o", file, "--json");
+  assert.equal(c.status, 0, c.stderr);
+  await removeImage(p.newTag);
+  const l = shipped("image", "load", "-i", file, "--json");
+  assert.equal(l.status, 0, l.stderr);
+  assert.equal(await imageIdOf(docker, p.newTag), p.newId);
 });
 
 test("a delta whose base is missing is refused with an error naming the base", async () => {
