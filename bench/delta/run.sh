@@ -334,7 +334,8 @@ run_pair() {
   # RSS of the process every 0.5 s into $W/rss-$name-create.txt
   rss_sampler "delta create evbench-delta/$name:old" "$W/rss-$name-create.txt" &
   local sampler=$!
-  timed node "$root/src/cli/main.ts" delta create "evbench-delta/$name:old" "evbench-delta/$name:new" \
+  # As shipped: the launcher (dist/, heap cap and malloc settings of src/guards/agent-self.ts)
+  timed node "$root/bin/edgevisor.js" delta create "evbench-delta/$name:old" "evbench-delta/$name:new" \
     -o "$d/d.tar" >"$d/create.out" 2> >(stamp_lines >"$W/phases-$name-create.txt")
   local cs=$T_S cr=$T_RSS dsize
   touch "$W/rss-$name-create.txt.stop" && wait "$sampler"
