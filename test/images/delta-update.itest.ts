@@ -12,17 +12,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { pack } from "tar-stream";
 import { createAgent } from "../../src/agent.ts";
 import { generateSigningKey } from "../../src/delta/signature.ts";
 import type { Progress } from "../../src/engine/types.ts";
-import { followJsonStream } from "../../src/engine/json-stream.ts";
 import { DeltaCache } from "../../src/images/delta-cache.ts";
 import { createDeltaServer } from "../../src/images/delta-server.ts";
 import { createDeltaInWorker } from "../../src/images/delta-worker.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { engineHost, engineSocketPath, testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage } from "../support/images.ts";
+import { buildContext, buildTestImage } from "../support/images.ts";
 import { pushImage, registryAddress } from "../support/registry.ts";
 import { release, service } from "../support/release-builders.ts";
 
@@ -48,24 +46,12 @@ async function close(s: Server): Promise<void> {
 }
 
 /** B: FROM A, with A's library patched under its next version name and a config bumped. */
-async function buildFrom(base: string, tag: string, lib: Buffer): Promise<string> {
-  const tar = pack();
-  tar.entry(
-    { name: "Dockerfile" },
-    `FROM ${base}\nCOPY lib /usr/lib/libapp.so.1.0.2\nCOPY version /etc/version\n`,
-  );
-  tar.entry({ name: "lib" }, lib);
-  tar.entry({ name: "version" }, "2\n");
-  tar.finalize();
-  const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
-    t: tag,
-    rm: true,
-    forcerm: true,
+function buildFrom(base: string, tag: string, lib: Buffer): Promise<string> {
+  return buildContext(docker, tag, {
+    Dockerfile: `FROM ${base}\nCOPY lib /usr/lib/libapp.so.1.0.2\nCOPY version /etc/version\n`,
+    lib,
+    version: "2\n",
   });
-  await followJsonStream(stream, (m) => {
-    if (m.error) throw new Error(`build ${tag}: ${m.error}`);
-  });
-  return (await docker.getImage(tag).inspect()).Id;
 }
 
 before(async () => {

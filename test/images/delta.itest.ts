@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { collectJsonLines, type EngineClient } from "../../src/engine/api/index.ts";
-import { pack } from "tar-stream";
+import type { EngineClient } from "../../src/engine/api/index.ts";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
@@ -19,7 +18,13 @@ import { createDeltaInWorker } from "../../src/images/delta-worker.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { loadImageStream } from "../../src/images/load.ts";
 import { engineHost, engineSocketPath, testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage, catFile, imageIdOf } from "../support/images.ts";
+import {
+  buildContext,
+  buildTestImage,
+  catFile,
+  type ContextFile,
+  imageIdOf,
+} from "../support/images.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let docker: EngineClient;
@@ -245,23 +250,17 @@ test("delta serve: a device fetches a delta by image ids and loads it from the s
 });
 
 /** FROM scratch + busybox + a directory tree copied in one layer. */
-async function buildTree(tag: string, files: Record<string, string>): Promise<string> {
-  const tar = pack();
-  tar.entry({ name: "Dockerfile" }, "FROM scratch\nCOPY busybox /bin/busybox\nCOPY app /app\n");
-  tar.entry({ name: "busybox", mode: 0o755 }, readFileSync("/bin/busybox"));
+function buildTree(tag: string, files: Record<string, string>): Promise<string> {
   // A fixed mtime: COPY keeps it, so unchanged files get identical headers in both images
   // however far apart the two builds run (on a busy host they were seconds apart, every
   // header differed and the reference patch was no longer 10% smaller than per-file ops).
   const mtime = new Date(1_700_000_000_000);
-  for (const [path, body] of Object.entries(files)) tar.entry({ name: `app/${path}`, mtime }, body);
-  tar.finalize();
-  const stream = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
-    t: tag,
-    rm: true,
-  });
-  const failed = (await collectJsonLines<{ error?: string }>(stream)).find((m) => m.error);
-  if (failed) throw new Error(`building ${tag} failed: ${failed.error}`);
-  return (await docker.getImage(tag).inspect()).Id;
+  const context: Record<string, ContextFile> = {
+    Dockerfile: "FROM scratch\nCOPY busybox /bin/busybox\nCOPY app /app\n",
+    busybox: { body: readFileSync("/bin/busybox"), mode: 0o755 },
+  };
+  for (const [path, body] of Object.entries(files)) context[`app/${path}`] = { body, mtime };
+  return buildContext(docker, tag, context);
 }
 
 test("a re-copied tree is patched against the base's archive and rebuilt exactly", async () => {

@@ -11,14 +11,20 @@ import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { after, before, test } from "node:test";
 import { pack, extract } from "tar-stream";
-import { collectJsonLines, type EngineClient } from "../../src/engine/api/index.ts";
+import type { EngineClient } from "../../src/engine/api/index.ts";
 import { createDelta } from "../../src/images/delta-create.ts";
 import { hexOf } from "../../src/images/digest.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { IMPORT_LABEL } from "../../src/images/import-bottom.ts";
 import { loadImageFile } from "../../src/images/load.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
-import { catFile, imageIdOf, removeAndCheckGone, removeImages } from "../support/images.ts";
+import {
+  buildContext,
+  catFile,
+  imageIdOf,
+  removeAndCheckGone,
+  removeImages,
+} from "../support/images.ts";
 import { tamperedStore } from "../support/tampered-store.ts";
 import { readFileSync } from "node:fs";
 
@@ -39,22 +45,12 @@ async function buildRootfsImage(tag: string, files: Record<string, Buffer | stri
   rootfs.finalize();
   const parts: Buffer[] = [];
   for await (const c of rootfs as unknown as AsyncIterable<Buffer>) parts.push(c);
-  const context = pack();
-  context.entry(
-    { name: "Dockerfile" },
-    'FROM scratch\nADD rootfs.tar /\nCOPY app.txt /app/app.txt\nCMD ["/bin/busybox", "true"]\n',
-  );
-  context.entry({ name: "rootfs.tar" }, Buffer.concat(parts));
-  context.entry({ name: "app.txt" }, "the service's own layer\n");
-  context.finalize();
-  const out = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
-    t: tag,
-    rm: true,
-    forcerm: true,
+  return buildContext(docker, tag, {
+    Dockerfile:
+      'FROM scratch\nADD rootfs.tar /\nCOPY app.txt /app/app.txt\nCMD ["/bin/busybox", "true"]\n',
+    "rootfs.tar": Buffer.concat(parts),
+    "app.txt": "the service's own layer\n",
   });
-  const failed = (await collectJsonLines<{ error?: string }>(out)).find((m) => m.error);
-  if (failed) throw new Error(`building ${tag} failed: ${failed.error}`);
-  return docker.getImage(tag).inspect();
 }
 
 async function importImages(): Promise<string[]> {
@@ -91,21 +87,22 @@ before(async () => {
     lib.subarray(3 + (1 << 20)),
   ]);
   created.push(`${name}:1`, `${name}:2`);
-  const old = await buildRootfsImage(`${name}:1`, {
+  const oldId = await buildRootfsImage(`${name}:1`, {
     "usr/lib/libx.so.1.0.1": lib,
     "etc/version": "1\n",
   });
-  const neu = await buildRootfsImage(`${name}:2`, {
+  const newId = await buildRootfsImage(`${name}:2`, {
     "usr/lib/libx.so.1.0.2": lib2,
     "etc/version": "2\n",
   });
-  assert.notEqual(old.RootFS?.Layers?.[0], neu.RootFS?.Layers?.[0], "the bottom layers differ");
+  const [oldInfo, newInfo] = await Promise.all([oldId, newId].map((id) => store.inspect(id)));
+  assert.notEqual(oldInfo?.diffIds[0], newInfo?.diffIds[0], "the bottom layers differ");
   pair = {
     oldTag: `${name}:1`,
     newTag: `${name}:2`,
-    oldId: old.Id,
-    newId: neu.Id,
-    bottom: neu.RootFS!.Layers![0]!,
+    oldId,
+    newId,
+    bottom: newInfo!.diffIds[0]!,
   };
   file = join(work, "d.delta");
   const out = createWriteStream(file);

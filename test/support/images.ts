@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { after, before } from "node:test";
 import { buildTestImage } from "../../scripts/lib/busybox-image.ts";
 import { testDocker, uniqueName } from "./engine.ts";
-import type { EngineClient } from "../../src/engine/api/index.ts";
+import { collectJsonLines, type EngineClient } from "../../src/engine/api/index.ts";
+import { pack } from "tar-stream";
 
 export { buildTestImage, type TestImageSpec } from "../../scripts/lib/busybox-image.ts";
 
@@ -67,4 +68,33 @@ export async function catFile(docker: EngineClient, ref: string, path: string): 
   } finally {
     await c.remove({ force: true });
   }
+}
+
+/** A build-context entry: its content, or its content with a mode and an mtime. */
+export type ContextFile = string | Buffer | { body: string | Buffer; mode?: number; mtime?: Date };
+
+/** Build `tag` from a context of files (a `Dockerfile` among them); the image's id. */
+export async function buildContext(
+  docker: EngineClient,
+  tag: string,
+  files: Record<string, ContextFile>,
+): Promise<string> {
+  const tar = pack();
+  for (const [name, f] of Object.entries(files)) {
+    if (typeof f === "string" || Buffer.isBuffer(f)) tar.entry({ name }, f);
+    else
+      tar.entry(
+        { name, ...(f.mode ? { mode: f.mode } : {}), ...(f.mtime ? { mtime: f.mtime } : {}) },
+        f.body,
+      );
+  }
+  tar.finalize();
+  const out = await docker.buildImage(tar as unknown as NodeJS.ReadableStream, {
+    t: tag,
+    rm: true,
+    forcerm: true,
+  });
+  const failed = (await collectJsonLines<{ error?: string }>(out)).find((m) => m.error);
+  if (failed) throw new Error(`building ${tag} failed: ${failed.error}`);
+  return (await docker.getImage(tag).inspect()).Id;
 }
