@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { openDelta } from "../delta/container.ts";
 import { generateSigningKey, parsePrivateKey } from "../delta/signature.ts";
 import { EvError } from "../errors.ts";
+import { mallocReturnsLargeBlocks } from "../guards/agent-self.ts";
 import { DeltaCache } from "../images/delta-cache.ts";
 import { createDelta } from "../images/delta-create.ts";
 import { createDeltaServer } from "../images/delta-server.ts";
@@ -73,6 +74,7 @@ export function registerDelta(program: Command): void {
             ...(opts.tag.length ? { tags: opts.tag } : {}),
             ...(signKey ? { signKey } : {}),
             ...(level ? { level } : {}),
+            largeFramesOnWorker: mallocReturnsLargeBlocks(process.env),
             progress,
           });
           if (partial && opts.output) {
@@ -132,6 +134,7 @@ export function registerDelta(program: Command): void {
             file,
             ...(level ? { level } : {}),
             ...(signKeyPem ? { signKeyPem } : {}),
+            largeFramesOnWorker: mallocReturnsLargeBlocks(process.env),
           }),
         );
         const server = createDeltaServer({

@@ -50,6 +50,19 @@ export const linuxSelf: SelfProtectionDeps = {
  */
 export const AGENT_GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=131072:glibc.malloc.arena_max=2";
 
+/**
+ * Whether this process's glibc hands freed large blocks back to the kernel (a fixed mmap
+ * threshold, from the launcher's settings or the caller's): then threads that free large
+ * buffers do not keep them in their arenas, and `delta create` can afford two level-19
+ * frames at once (src/delta/frame-pool.ts).
+ */
+export function mallocReturnsLargeBlocks(env: NodeJS.ProcessEnv): boolean {
+  return (
+    /(^|:)glibc\.malloc\.mmap_threshold=/.test(env.GLIBC_TUNABLES ?? "") ||
+    env.MALLOC_MMAP_THRESHOLD_ !== undefined
+  );
+}
+
 /** The environment the launcher adds: the malloc settings, unless already chosen. */
 export function mallocEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return env.GLIBC_TUNABLES === undefined ? { GLIBC_TUNABLES: AGENT_GLIBC_TUNABLES } : {};

@@ -40,6 +40,12 @@ export interface CreateDeltaOptions {
   level?: number;
   /** Threads compressing patch frames (default: the machine's cores, at most 2; 1 = inline). */
   threads?: number;
+  /**
+   * One large level-19 frame on a worker beside the calling thread's: ~1.7× faster on
+   * large files, ~130–170 MiB more at the peak. Only with glibc's freed large blocks handed
+   * back (`mallocReturnsLargeBlocks`), or the peak passes 512 MiB.
+   */
+  largeFramesOnWorker?: boolean;
   workDir?: string;
   progress?: Progress;
 }
@@ -117,7 +123,10 @@ export async function createDelta(
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), "ev-delta-create-"));
   let index: RootfsIndex | undefined;
   let rootfs: RootfsReader | undefined;
-  const pool = options.threads === 1 ? undefined : new FramePool(options.threads);
+  const pool =
+    options.threads === 1
+      ? undefined
+      : new FramePool(options.threads, options.largeFramesOnWorker ? 1 : 0);
   const tuning = {
     ...DEFAULT_TUNING,
     ...(options.level ? { level: options.level } : {}),

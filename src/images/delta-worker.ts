@@ -16,6 +16,8 @@ export interface DeltaJob {
   file: string;
   level?: number;
   signKeyPem?: string;
+  /** createDelta's option of the same name (the server process's malloc settings). */
+  largeFramesOnWorker?: boolean;
 }
 
 type Reply = { ok: true } | { ok: false; code: ErrorCode; message: string; hint?: string };
@@ -43,6 +45,7 @@ async function run(job: DeltaJob): Promise<void> {
   await createDelta(store, job.base, job.target, out, {
     ...(job.level ? { level: job.level } : {}),
     ...(job.signKeyPem ? { signKey: parsePrivateKey(job.signKeyPem, "signing key") } : {}),
+    largeFramesOnWorker: job.largeFramesOnWorker ?? false,
   });
   if (!out.writableFinished) await finished(out);
 }

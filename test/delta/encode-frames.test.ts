@@ -111,3 +111,27 @@ test("a released pool ends its workers and starts new ones for the next frames",
     await pool.close();
   }
 });
+
+test("with room for one large frame on a worker, the next large one runs beside it", async () => {
+  const pool = new FramePool(2, 1);
+  try {
+    const dict = randomBytes(1 << 20);
+    const [a, b] = [edited(dict, 7), edited(dict, 8)];
+    const order: string[] = [];
+    const onWorker = pool.compress(a, dict, 19).then((f) => (order.push("worker"), f));
+    // The worker has the first: the second runs here, done when compress returns.
+    const inline = pool.compress(b, dict, 19).then((f) => (order.push("inline"), f));
+    assert.deepEqual(await inline, compressSegment(b, dict, 19));
+    assert.deepEqual(await onWorker, compressSegment(a, dict, 19));
+    assert.deepEqual(order, ["inline", "worker"]);
+    // The worker is free again: the next large frame goes there.
+    const third = pool.compress(a, dict, 19);
+    order.length = 0;
+    const fourth = pool.compress(b, dict, 19).then(() => order.push("fourth"));
+    await third.then(() => order.push("third"));
+    await fourth;
+    assert.deepEqual(order, ["fourth", "third"]);
+  } finally {
+    await pool.close();
+  }
+});

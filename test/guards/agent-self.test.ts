@@ -8,6 +8,7 @@ import {
   AGENT_GLIBC_TUNABLES,
   heapFlags,
   mallocEnv,
+  mallocReturnsLargeBlocks,
   protectAgentFromOom,
 } from "../../src/guards/agent-self.ts";
 
@@ -79,6 +80,13 @@ describe("agent self-protection", () => {
     assert.deepEqual(mallocEnv({}), { GLIBC_TUNABLES: AGENT_GLIBC_TUNABLES });
     assert.deepEqual(mallocEnv({ GLIBC_TUNABLES: "glibc.malloc.arena_max=1" }), {});
     assert.deepEqual(mallocEnv({ GLIBC_TUNABLES: "" }), {}, "an empty value is a choice too");
+  });
+
+  test("a fixed mmap threshold is recognised, from the launcher's settings or the caller's", () => {
+    assert.equal(mallocReturnsLargeBlocks({ GLIBC_TUNABLES: AGENT_GLIBC_TUNABLES }), true);
+    assert.equal(mallocReturnsLargeBlocks({ MALLOC_MMAP_THRESHOLD_: "262144" }), true);
+    assert.equal(mallocReturnsLargeBlocks({ GLIBC_TUNABLES: "glibc.malloc.arena_max=1" }), false);
+    assert.equal(mallocReturnsLargeBlocks({}), false);
   });
 
   test("the launcher runs the CLI with the malloc settings, or with the caller's", () => {
