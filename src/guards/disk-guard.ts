@@ -4,6 +4,7 @@
 // again after removing and only then decides. See src/guards/disk-space.ts.
 import type { ImageUsage } from "../engine/types.ts";
 import type { Release } from "../release/types.ts";
+import { IMPORT_LABEL } from "../images/import-bottom.ts";
 
 const MiB = 1024 * 1024;
 
@@ -78,7 +79,8 @@ export function mib(bytes: number): string {
  * The images the guard may consider: ours only. An image is ours when edgevisor labelled it,
  * or all its tags are of repositories the releases use (an older version of a service),
  * or it is untagged (left behind when a tag moved to a newer image). Anything else on the
- * engine belongs to the user and is never a candidate.
+ * engine belongs to the user and is never a candidate, and neither is a delta load's
+ * imported bottom layer (`io.edgevisor.delta-import`).
  */
 export function removalCandidates(
   images: readonly ImageUsage[],
@@ -95,9 +97,12 @@ export function removalCandidates(
   return images
     .filter(
       (i) =>
-        i.refs.length === 0 ||
-        i.labels[managedLabel] === "true" ||
-        (i.refs.length > 0 && i.refs.every((ref) => repos.has(repositoryOf(ref)))),
+        // A delta load's bottom layer, held until its load lists it (images/import-bottom.ts,
+        // which also removes leftovers): removing it mid-load would fail that load.
+        i.labels[IMPORT_LABEL] === undefined &&
+        (i.refs.length === 0 ||
+          i.labels[managedLabel] === "true" ||
+          (i.refs.length > 0 && i.refs.every((ref) => repos.has(repositoryOf(ref))))),
     )
     .map((i) => ({
       id: i.id,

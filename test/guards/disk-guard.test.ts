@@ -137,6 +137,7 @@ describe("disk guard: candidates and estimates", () => {
       img("i5", ["user/tool:latest"], 10),
       img("i6", ["built:x"], 10, { labels: { "io.edgevisor.managed": "true" } }),
       img("i7", ["app/web:0", "user/tool:2"], 10),
+      img("i8", [], 10, { labels: { "io.edgevisor.delta-import": "ab12" } }),
     ];
     const c = removalCandidates(images, [target, rollback], "io.edgevisor.managed");
     assert.deepEqual(
