@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import type { Container, EngineClient } from "../engine/api/index.ts";
 import { extract } from "tar-stream";
 import { engineError, isStatus } from "../engine/engine-errors.ts";
-import { followJsonStream } from "../engine/json-stream.ts";
+import { type EngineStreamMessage, followJsonStream } from "../engine/json-stream.ts";
 import { EvError } from "../errors.ts";
 import { normalizeTarPath } from "../delta/tar-walk.ts";
 import type { ImageInfo, ImageStore, LayerImporter, RootfsEntry, RootfsReader } from "./types.ts";
@@ -37,41 +37,19 @@ export class DockerImageStore implements ImageStore {
 
   async save(...refs: string[]): Promise<Readable> {
     try {
-      const [one] = refs;
-      return one !== undefined && refs.length === 1
-        ? await this.docker.getImage(one).get()
-        : await this.docker.saveImages(refs);
+      return await this.docker.saveImages(refs);
     } catch (e) {
       throw engineError(`saving image ${refs.join(", ")}`, e);
     }
   }
 
   async load(archive: Readable): Promise<void> {
-    let failed: unknown;
-    // A failed archive must cut the request: piping stops on error without ending it,
-    // and the engine would wait for the rest of the upload forever.
-    const cut = new AbortController();
-    archive.once("error", (e) => {
-      failed = e;
-      cut.abort(e);
-    });
-    let response: NodeJS.ReadableStream;
-    try {
-      response = await this.docker.loadImage(archive, { quiet: true, abortSignal: cut.signal });
-    } catch (e) {
-      throw failed ?? engineError("loading an image archive", e);
-    }
-    const errors: string[] = [];
-    try {
-      await followJsonStream(response, (m) => {
-        if (m.error) errors.push(m.error);
-      });
-    } catch (e) {
-      throw failed ?? engineError("loading an image archive", e);
-    }
-    if (failed) throw failed;
-    if (errors.length > 0)
-      throw new EvError("EV_ENGINE_ERROR", `the engine refused the archive: ${errors.join("; ")}`);
+    await uploadFollowing(
+      archive,
+      (signal) => this.docker.loadImage(archive, { quiet: true, abortSignal: signal }),
+      "loading an image archive",
+      "archive",
+    );
   }
 
   async openRootfs(id: string): Promise<RootfsReader> {
@@ -117,33 +95,18 @@ class DockerLayerImporter implements LayerImporter {
   }
 
   async importLayer(tar: Readable, label: string, value: string): Promise<string> {
-    let failed: unknown;
-    // As in load(): a failed source must cut the request, or the engine waits for the rest.
-    const cut = new AbortController();
-    tar.once("error", (e) => {
-      failed = e;
-      cut.abort(e);
-    });
     let id: string | undefined;
-    const errors: string[] = [];
-    try {
-      const response = await this.docker.importImage(tar, {
-        changes: [`LABEL ${label}=${value}`],
-        abortSignal: cut.signal,
-      });
-      await followJsonStream(response, (m) => {
-        if (m.error) errors.push(m.error);
-        else if (m.status?.startsWith("sha256:")) id = m.status.trim();
-      });
-    } catch (e) {
-      throw failed ?? engineError("importing a layer", e);
-    }
-    if (failed) throw failed;
-    if (errors.length > 0 || !id)
-      throw new EvError(
-        "EV_ENGINE_ERROR",
-        `the engine refused the layer: ${errors.join("; ") || "no image id in its answer"}`,
-      );
+    await uploadFollowing(
+      tar,
+      (signal) =>
+        this.docker.importImage(tar, { changes: [`LABEL ${label}=${value}`], abortSignal: signal }),
+      "importing a layer",
+      "layer",
+      (m) => {
+        if (m.status?.startsWith("sha256:")) id = m.status.trim();
+      },
+    );
+    if (!id) throw new EvError("EV_ENGINE_ERROR", "the engine imported the layer but gave no id");
     return id;
   }
 
@@ -167,6 +130,38 @@ class DockerLayerImporter implements LayerImporter {
       throw engineError(`removing image ${id}`, e);
     }
   }
+}
+
+/**
+ * Send `source` as a request's body and follow the engine's JSON-lines answer; errors in
+ * the answer fail the call. A failed source cuts the request: piping stops on error
+ * without ending the body, and the engine would wait for the rest of it forever.
+ */
+async function uploadFollowing(
+  source: Readable,
+  send: (signal: AbortSignal) => Promise<NodeJS.ReadableStream>,
+  what: string,
+  noun: string,
+  onMessage: (m: EngineStreamMessage) => void = () => {},
+): Promise<void> {
+  let failed: unknown;
+  const cut = new AbortController();
+  source.once("error", (e) => {
+    failed = e;
+    cut.abort(e);
+  });
+  const errors: string[] = [];
+  try {
+    await followJsonStream(await send(cut.signal), (m) => {
+      if (m.error) errors.push(m.error);
+      else onMessage(m);
+    });
+  } catch (e) {
+    throw failed ?? engineError(what, e);
+  }
+  if (failed) throw failed;
+  if (errors.length > 0)
+    throw new EvError("EV_ENGINE_ERROR", `the engine refused the ${noun}: ${errors.join("; ")}`);
 }
 
 /** One file of a (never started) container, through the engine's archive API. */

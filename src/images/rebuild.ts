@@ -81,6 +81,8 @@ interface Source {
   rootfs: RootfsReader;
   side: () => Promise<RootfsReader>;
   tick: (n: number) => void;
+  /** A new progress phase: bytes count from 0 again. */
+  restart: () => void;
 }
 
 async function* layerBytes(src: Source, layer: ShippedLayer, index: number, layout?: GzipLayout) {
@@ -143,7 +145,13 @@ export async function rebuildInto(
   let sideReader: Promise<RootfsReader> | undefined;
   const side = () => (sideReader ??= store.openRootfs(m.base.id));
   let done = 0;
-  const src: Source = { delta, rootfs, side, tick: (n) => progress.update((done += n)) };
+  const src: Source = {
+    delta,
+    rootfs,
+    side,
+    tick: (n) => progress.update((done += n)),
+    restart: () => (done = 0),
+  };
   try {
     const bottom = shipped[0]?.index === 0 ? shipped[0] : undefined;
     const imported =
@@ -152,7 +160,6 @@ export async function rebuildInto(
         : undefined;
     try {
       const rest = imported ? shipped.slice(1) : shipped;
-      done = 0;
       const report = await loadLayers(store, src, rest, layout, progress, options);
       return { ...report, bytes: total, ...(imported ? { imported: imported.how } : {}) };
     } finally {
@@ -178,6 +185,7 @@ async function importBottom(
   const layers = store.layers;
   if (!layers) return undefined;
   progress.phase("rebuild, verify and import the bottom layer", layer.size);
+  src.restart();
   try {
     const r = await importBottomLayer(
       store,
@@ -221,6 +229,7 @@ async function loadLayers(
       size: layout ? declare(layer.gzipSize!) : layer.size,
     }));
     progress.phase("rebuild, verify and load", total);
+    src.restart();
     try {
       await streamToEngine(store, src, entries, layout, (e, bytes) =>
         layout ? padded(bytes, e.size, `layer ${e.index + 1} (${e.layer.diffId})`) : bytes,
@@ -233,6 +242,7 @@ async function loadLayers(
     }
   }
   progress.phase("rebuild and verify", total);
+  src.restart();
   const entries: Entry[] = [];
   for (const { layer, index } of shipped) {
     const h = createHash("sha256");
@@ -244,6 +254,7 @@ async function loadLayers(
     entries.push({ layer, index, size, digest: h.digest("hex") });
   }
   progress.phase("load into engine", total);
+  src.restart();
   await streamToEngine(store, src, entries, layout, (e, bytes) => sameAsBefore(e, bytes));
   return { passes: 2, ...(fallback ? { fallback } : {}) };
 }

@@ -24,6 +24,7 @@ import {
   catFile,
   type ContextFile,
   imageIdOf,
+  overwritten,
 } from "../support/images.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -64,11 +65,7 @@ async function removeImage(ref: string): Promise<void> {
 async function buildPair(prefix: string) {
   const name = uniqueName(prefix);
   const lib = randomBytes(400_000);
-  const lib2 = Buffer.concat([
-    lib.subarray(0, 200_000),
-    Buffer.from("CVE fix"),
-    lib.subarray(200_007),
-  ]);
+  const lib2 = overwritten(lib, 200_000, "CVE fix");
   const oldTag = `${name}:1`;
   const newTag = `${name}:2`;
   created.push(oldTag, newTag);

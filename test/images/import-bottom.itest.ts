@@ -24,6 +24,7 @@ import {
   imageIdOf,
   removeAndCheckGone,
   removeImages,
+  overwritten,
 } from "../support/images.ts";
 import { tamperedStore } from "../support/tampered-store.ts";
 import { readFileSync } from "node:fs";
@@ -81,11 +82,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "ev-import-itest-"));
   const name = uniqueName("ev-import");
   const lib = randomBytes(2 << 20);
-  const lib2 = Buffer.concat([
-    lib.subarray(0, 1 << 20),
-    Buffer.from("fix"),
-    lib.subarray(3 + (1 << 20)),
-  ]);
+  const lib2 = overwritten(lib, 1 << 20, "fix");
   created.push(`${name}:1`, `${name}:2`);
   const oldId = await buildRootfsImage(`${name}:1`, {
     "usr/lib/libx.so.1.0.1": lib,

@@ -15,7 +15,13 @@ import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { declaredGzipSize } from "../../src/images/layer-gzip.ts";
 import { loadImageFile } from "../../src/images/load.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
-import { buildTestImage, imageIdOf, removeAndCheckGone, removeImages } from "../support/images.ts";
+import {
+  buildTestImage,
+  imageIdOf,
+  removeAndCheckGone,
+  removeImages,
+  overwritten,
+} from "../support/images.ts";
 import { tamperedStore } from "../support/tampered-store.ts";
 
 let docker: EngineClient;
@@ -43,11 +49,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "ev-onepass-itest-"));
   const name = uniqueName("ev-onepass");
   const lib = randomBytes(3 << 20);
-  const lib2 = Buffer.concat([
-    lib.subarray(0, 1 << 20),
-    Buffer.from("fix"),
-    lib.subarray((1 << 20) + 3),
-  ]);
+  const lib2 = overwritten(lib, 1 << 20, "fix");
   const text = "a line of text that compresses well\n".repeat(60_000);
   created.push(`${name}:1`, `${name}:2`);
   const oldId = await buildTestImage(docker, {

@@ -141,6 +141,28 @@ test("a version 1 delta, or another gzip level than recorded, takes two passes",
     assert.deepEqual(store.loaded[0]!.get([...store.loaded[0]!.keys()][0]!), v1.layer);
   }));
 
+test("progress counts each phase's bytes from zero, also across two passes", () =>
+  withTmp(async (dir) => {
+    const { file, layer, base } = await makeDelta(dir, { version: 1 });
+    const phases: Array<{ name: string; total?: number; max: number }> = [];
+    const progress = {
+      phase: (name: string, total?: number) =>
+        phases.push({ name, ...(total === undefined ? {} : { total }), max: 0 }),
+      update: (done: number) => {
+        const p = phases.at(-1)!;
+        p.max = Math.max(p.max, done);
+      },
+      note: () => {},
+    };
+    assert.equal((await loadImageFile(new FakeStore(base), file, { progress })).passes, 2);
+    const rebuilt = phases.filter((p) => p.total === layer.length);
+    assert.deepEqual(
+      rebuilt.map((p) => p.name),
+      ["rebuild and verify", "load into engine"],
+    );
+    for (const p of rebuilt) assert.equal(p.max, layer.length, `${p.name} counts to its total`);
+  }));
+
 test("a corrupt delta is refused before the store is even asked anything", () =>
   withTmp(async (dir) => {
     const { bytes, base } = await makeDelta(dir);

@@ -98,3 +98,9 @@ export async function buildContext(
   if (failed) throw new Error(`building ${tag} failed: ${failed.error}`);
   return (await docker.getImage(tag).inspect()).Id;
 }
+
+/** `b` with `text` written over its bytes at `at` (a patched library of the same size). */
+export function overwritten(b: Buffer, at: number, text: string): Buffer {
+  const t = Buffer.from(text);
+  return Buffer.concat([b.subarray(0, at), t, b.subarray(at + t.length)]);
+}
