@@ -96,6 +96,10 @@ export function registerImage(program: Command): void {
       "--no-import",
       "put a rebuilt bottom layer into `docker load` with the others instead of streaming it in by an import",
     )
+    .option(
+      "--no-borrow",
+      "read the base image through a new reader container even when one of its containers exists",
+    )
     .option("--json", "NDJSON progress and result")
     .action(
       async (opts: {
@@ -103,6 +107,7 @@ export function registerImage(program: Command): void {
         trustedKeys?: string;
         gzipLevel: string;
         import: boolean;
+        borrow: boolean;
         json?: boolean;
       }) => {
         const gzipLevel = Number(opts.gzipLevel);
@@ -117,13 +122,14 @@ export function registerImage(program: Command): void {
             progress,
             gzipLevel,
             importBottom: opts.import,
+            borrow: opts.borrow,
           });
           const names = r.images.map(
             (i) => `${i.id}${i.repoTags.length ? ` (${i.repoTags.join(", ")})` : ""}`,
           );
           const how =
             r.kind === "delta"
-              ? `rebuilt from delta${r.alreadyPresent ? " (already present)" : ""}${r.signedBy ? `, signed by ${r.signedBy.slice(0, 16)}…` : ""}`
+              ? `rebuilt from delta${r.alreadyPresent ? " (already present)" : ""}${r.signedBy ? `, signed by ${r.signedBy.slice(0, 16)}…` : ""}${r.borrowed ? `, base read through container ${r.borrowed}` : ""}`
               : "loaded archive";
           progress.result(`${how}: ${names.join("; ")}`, { ...r });
         } finally {

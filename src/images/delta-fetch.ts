@@ -108,7 +108,8 @@ async function fetchDelta(
     deps.log(
       `delta for ${ref}: ${got.bytes} bytes downloaded from ${base.slice(0, 19)}` +
         `${got.resumed ? ` (resumed ${got.resumed}×)` : ""}, ${loaded.rebuiltBytes ?? 0} bytes rebuilt` +
-        `${loaded.signedBy ? `, signed by ${loaded.signedBy.slice(0, 12)}` : ""} → ${id}`,
+        `${loaded.signedBy ? `, signed by ${loaded.signedBy.slice(0, 12)}` : ""}` +
+        `${loaded.borrowed ? `, base read through ${loaded.borrowed}` : ""} → ${id}`,
     );
     report(got.bytes, got.bytes, `delta applied: ${got.bytes} bytes downloaded`);
     return id;

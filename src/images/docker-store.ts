@@ -1,13 +1,21 @@
 // ImageStore on a Docker-API engine. The engine client stays inside this file.
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import type { Container, EngineClient } from "../engine/api/index.ts";
+import type { Container, ContainerInfo, EngineClient } from "../engine/api/index.ts";
 import { extract } from "tar-stream";
 import { engineError, isStatus } from "../engine/engine-errors.ts";
 import { type EngineStreamMessage, followJsonStream } from "../engine/json-stream.ts";
 import { EvError } from "../errors.ts";
 import { normalizeTarPath } from "../delta/tar-walk.ts";
-import type { ImageInfo, ImageStore, LayerImporter, RootfsEntry, RootfsReader } from "./types.ts";
+import { type BorrowedView, borrowedReader, IMPLICIT_MOUNTS } from "./borrowed-rootfs.ts";
+import type {
+  ImageInfo,
+  ImageStore,
+  LayerImporter,
+  OpenRootfsOptions,
+  RootfsEntry,
+  RootfsReader,
+} from "./types.ts";
 
 export const DELTA_BASE_LABEL = "io.edgevisor.delta-base";
 
@@ -52,7 +60,11 @@ export class DockerImageStore implements ImageStore {
     );
   }
 
-  async openRootfs(id: string): Promise<RootfsReader> {
+  async openRootfs(id: string, options: OpenRootfsOptions = {}): Promise<RootfsReader> {
+    if (options.borrow) {
+      const lent = await this.borrow(id);
+      if (lent) return borrowedReader(lent.reader, lent.name, lent.view, () => this.openRootfs(id));
+    }
     let container: Container;
     try {
       container = await this.docker.createContainer({
@@ -66,25 +78,66 @@ export class DockerImageStore implements ImageStore {
     } catch (e) {
       throw engineError(`creating a reader container for base image ${id}`, e);
     }
-    return {
-      open: (path) => openFile(container, path),
-      walk: (dir) => walkTree(container, dir),
-      openArchive: async (dir) => {
-        try {
-          return await container.getArchive({ path: `/${dir}` });
-        } catch (e) {
-          if (isStatus(e, 404))
-            throw new EvError("EV_DIGEST_MISMATCH", `base image has no directory /${dir}`, {
-              hint: "the base image on this device differs from the one the delta was made from",
-            });
-          throw engineError(`reading /${dir} from the base image`, e);
-        }
-      },
-      close: async () => {
-        await container.remove({ force: true, v: true }).catch(() => {});
-      },
-    };
+    return containerReader(container, async () => {
+      await container.remove({ force: true, v: true }).catch(() => {});
+    });
   }
+
+  /**
+   * A container of image `id` to read through, with what it changed and mounted; stopped
+   * ones first (nothing writes to them while they are read). Undefined when there is none,
+   * or the engine will not say.
+   */
+  private async borrow(
+    id: string,
+  ): Promise<{ reader: RootfsReader; name: string; view: BorrowedView } | undefined> {
+    let candidates: ContainerInfo[];
+    try {
+      candidates = await this.docker.listContainers({ all: true, filters: { ancestor: [id] } });
+    } catch {
+      return undefined;
+    }
+    const ofImage = candidates
+      .filter((c) => c.ImageID === id)
+      .sort((a, b) => Number(a.State === "running") - Number(b.State === "running"));
+    for (const c of ofImage.slice(0, 3)) {
+      const container = this.docker.getContainer(c.Id);
+      try {
+        const info = await container.inspect();
+        const changes = await container.changes();
+        const tmpfs = Object.keys(info.HostConfig?.Tmpfs ?? {});
+        const view: BorrowedView = {
+          changes: changes.map((ch) => ({ path: ch.Path, kind: ch.Kind })),
+          mounts: [...(info.Mounts ?? []).map((m) => m.Destination), ...tmpfs, ...IMPLICIT_MOUNTS],
+        };
+        const name = info.Name.replace(/^\//, "");
+        return { reader: containerReader(container, async () => {}), name, view };
+      } catch {
+        // Removed meanwhile, or the engine cannot list its changes: try the next one.
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Reads through `container`'s archive API; `close` is what closing means for it. */
+function containerReader(container: Container, close: () => Promise<void>): RootfsReader {
+  return {
+    open: (path) => openFile(container, path),
+    walk: (dir) => walkTree(container, dir),
+    openArchive: async (dir) => {
+      try {
+        return await container.getArchive({ path: `/${dir}` });
+      } catch (e) {
+        if (isStatus(e, 404))
+          throw new EvError("EV_DIGEST_MISMATCH", `base image has no directory /${dir}`, {
+            hint: "the base image on this device differs from the one the delta was made from",
+          });
+        throw engineError(`reading /${dir} from the base image`, e);
+      }
+    },
+    close,
+  };
 }
 
 class DockerLayerImporter implements LayerImporter {

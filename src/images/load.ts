@@ -27,6 +27,8 @@ export interface LoadOptions {
   importBottom?: boolean;
   /** Tests: rebuild.ts's `declare` (the size declared for a recorded gzip size). */
   declareGzipSize?: (recorded: number) => number;
+  /** false: never read the base through an existing container of it. */
+  borrow?: boolean;
 }
 
 export interface LoadResult {
@@ -43,6 +45,8 @@ export interface LoadResult {
   fallback?: string;
   /** Delta only: the bottom layer went in by an import (rebuild.ts). */
   imported?: "streamed" | "reused";
+  /** Delta only: the base was read through this existing container, not a new one. */
+  borrowed?: string;
 }
 
 /** Load a delta or a `docker save` archive from a file, whichever it is. */
@@ -140,6 +144,7 @@ export async function loadDelta(
         ...(options.gzipLevel === undefined ? {} : { gzipLevel: options.gzipLevel }),
         ...(options.importBottom === undefined ? {} : { importBottom: options.importBottom }),
         ...(options.declareGzipSize ? { declare: options.declareGzipSize } : {}),
+        ...(options.borrow === undefined ? {} : { borrow: options.borrow }),
       });
   const after = await store.inspect(m.target.id);
   if (!after || after.id !== m.target.id)
@@ -156,5 +161,6 @@ export async function loadDelta(
     ...(rebuilt ? { passes: rebuilt.passes } : {}),
     ...(rebuilt?.fallback ? { fallback: rebuilt.fallback } : {}),
     ...(rebuilt?.imported ? { imported: rebuilt.imported } : {}),
+    ...(rebuilt?.borrowed ? { borrowed: rebuilt.borrowed } : {}),
   };
 }

@@ -50,6 +50,8 @@ export interface RebuildOptions {
   importBottom?: boolean;
   /** Tests: the size declared for a layer whose recorded gzip size is `recorded`. */
   declare?: (recorded: number) => number;
+  /** false: never read the base through an existing container (borrowed-rootfs.ts). */
+  borrow?: boolean;
 }
 
 /** How a rebuild went: "one pass", or two (and why, when one was tried). */
@@ -60,6 +62,8 @@ export interface RebuildReport {
   fallback?: string;
   /** The bottom layer went in by an import: streamed now, or left by an interrupted load. */
   imported?: "streamed" | "reused";
+  /** The base was read through this existing container (borrowed-rootfs.ts). */
+  borrowed?: string;
 }
 
 type ShippedLayer = Extract<DeltaLayer, { source: "delta" }>;
@@ -122,12 +126,42 @@ async function* padded(gz: AsyncIterable<Buffer>, declared: number, what: string
   yield* gzipPadding(left);
 }
 
-/** Rebuild the delta's target into the store. */
+/**
+ * Rebuild the delta's target into the store. The base is read through an existing
+ * container of it where possible; if that rebuild fails on a digest or the engine (the
+ * container changed or went away while it was read), once more through fresh containers.
+ */
 export async function rebuildInto(
   store: ImageStore,
   delta: OpenedDelta,
   progress: Progress,
   options: RebuildOptions = {},
+): Promise<RebuildReport> {
+  const rootfs = await store.openRootfs(delta.manifest.base.id, {
+    borrow: options.borrow !== false,
+  });
+  try {
+    return await rebuildWith(rootfs, store, delta, progress, options);
+  } catch (e) {
+    if (!rootfs.borrowed || !isEvError(e) || !RETRY_FRESH.has(e.code)) throw e;
+    progress.note(
+      `reading the base through container ${rootfs.borrowed} failed (${e.message}): again through a new reader container`,
+    );
+    const fresh = await store.openRootfs(delta.manifest.base.id);
+    return await rebuildWith(fresh, store, delta, progress, options);
+  }
+}
+
+/** Failures that reading through a borrowed container can cause. */
+const RETRY_FRESH = new Set(["EV_DIGEST_MISMATCH", "EV_ENGINE_ERROR"]);
+
+/** rebuildInto with the base's reader given (closed when done). */
+async function rebuildWith(
+  rootfs: RootfsReader,
+  store: ImageStore,
+  delta: OpenedDelta,
+  progress: Progress,
+  options: RebuildOptions,
 ): Promise<RebuildReport> {
   const m = delta.manifest;
   const level = options.gzipLevel ?? m.gzip?.level ?? DEFAULT_GZIP_LAYOUT.level;
@@ -139,7 +173,6 @@ export async function rebuildInto(
     layer.source === "delta" ? [{ layer, index }] : [],
   );
   const total = shipped.reduce((n, s) => n + s.layer.size, 0);
-  const rootfs = await store.openRootfs(m.base.id);
   // A second reader container for reads while a layer's walk holds the first one
   // (batched-reader.ts), made on first need and shared by all layers.
   let sideReader: Promise<RootfsReader> | undefined;
@@ -161,7 +194,12 @@ export async function rebuildInto(
     try {
       const rest = imported ? shipped.slice(1) : shipped;
       const report = await loadLayers(store, src, rest, layout, progress, options);
-      return { ...report, bytes: total, ...(imported ? { imported: imported.how } : {}) };
+      return {
+        ...report,
+        bytes: total,
+        ...(imported ? { imported: imported.how } : {}),
+        ...(rootfs.borrowed ? { borrowed: rootfs.borrowed } : {}),
+      };
     } finally {
       // The target holds the layer now (or the load failed and nothing should).
       if (imported) await store.layers!.removeImage(imported.imageId).catch(() => {});

@@ -30,6 +30,16 @@ export interface RootfsReader extends BaseReader {
   /** The engine's tar of a directory, as is. */
   openArchive(dir: string): Promise<AsyncIterable<Buffer>>;
   close(): Promise<void>;
+  /** Set when reads go through an existing container (borrowed-rootfs.ts): its name. */
+  readonly borrowed?: string;
+}
+
+export interface OpenRootfsOptions {
+  /**
+   * Read through an existing container of the image where its changes and mounts allow,
+   * instead of creating one (borrowed-rootfs.ts).
+   */
+  borrow?: boolean;
 }
 
 /**
@@ -54,7 +64,7 @@ export interface ImageStore {
   /** Feed a `docker save`-format archive to the engine; resolves once it is loaded. */
   load(archive: Readable): Promise<void>;
   /** Read files of an image that is on the engine (for rebuilding deltas). */
-  openRootfs(id: string): Promise<RootfsReader>;
+  openRootfs(id: string, options?: OpenRootfsOptions): Promise<RootfsReader>;
   /** Engines that can import a tar as an image (Docker, balenaEngine, Podman). */
   readonly layers?: LayerImporter;
 }

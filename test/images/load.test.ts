@@ -237,3 +237,49 @@ test("a plain archive whose layer does not match its DiffID never reaches the en
     });
     assert.deepEqual(store.calls, []);
   }));
+
+test("a borrowed container that reads differently: refused, then rebuilt through a fresh reader", () =>
+  withTmp(async (dir) => {
+    const { file, manifest, base, layer } = await makeDelta(dir);
+    // The service changed /etc/conf in a way its changes did not show: the first,
+    // borrowed, rebuild fails its DiffID check; the second reads the image as it is.
+    const changed = new MemoryBase({ "etc/conf": "x=1\n".repeat(50) });
+    class Lending extends FakeStore {
+      override async openRootfs(id?: string, o: { borrow?: boolean } = {}) {
+        const reader = await super.openRootfs();
+        this.calls.push(o.borrow ? "borrow" : "fresh");
+        return o.borrow
+          ? { ...reader, open: (p: string) => changed.open(p), borrowed: "app_main_1" }
+          : reader;
+      }
+    }
+    const store = new Lending(base);
+    const notes: string[] = [];
+    const progress = { phase: () => {}, update: () => {}, note: (n: string) => notes.push(n) };
+    const r = await loadImageFile(store, file, { progress });
+    assert.deepEqual(r.images, [{ id: manifest.target.id, repoTags: ["app:2"] }]);
+    assert.equal(r.borrowed, undefined, "the image came from the fresh reader");
+    assert.deepEqual(
+      store.calls.filter((c) => c === "borrow" || c === "fresh"),
+      ["borrow", "fresh"],
+    );
+    assert.match(notes.join("\n"), /through container app_main_1 failed .*base file \/etc\/conf/);
+    // The first upload was cut before its manifest.json: the engine kept one image only.
+    assert.equal(store.loaded.length, 1);
+    const gz = [...store.loaded[0]!.entries()].find(([n]) => n.endsWith(".tar.gz"))![1];
+    assert.deepEqual(gunzipSync(gz), layer);
+  }));
+
+test("with borrow: false the base is read through a new reader only", () =>
+  withTmp(async (dir) => {
+    const { file, base } = await makeDelta(dir);
+    const asked: Array<boolean | undefined> = [];
+    class Asking extends FakeStore {
+      override async openRootfs(id?: string, o: { borrow?: boolean } = {}) {
+        asked.push(o.borrow);
+        return super.openRootfs();
+      }
+    }
+    await loadImageFile(new Asking(base), file, { borrow: false });
+    assert.deepEqual(asked, [false]);
+  }));

@@ -22,6 +22,12 @@ export interface LogsOptions extends CallOptions {
 /** Extra seconds allowed past a stop's grace period for the engine to report the stop. */
 const STOP_MARGIN_MS = 60_000;
 
+/** One entry of GET /containers/{id}/changes. */
+export interface ContainerChange {
+  Path: string;
+  Kind: 0 | 1 | 2;
+}
+
 export class Container {
   readonly id: string;
   private readonly t: Transport;
@@ -40,6 +46,19 @@ export class Container {
       path: `${this.base}/json`,
       query: { size: o.size },
     });
+  }
+
+  /**
+   * Paths of the container's filesystem that differ from its image (kind 0 modified,
+   * 1 added, 2 deleted). The engine answers null when nothing changed.
+   */
+  async changes(o: CallOptions = {}): Promise<ContainerChange[]> {
+    const r = await this.t.json<ContainerChange[] | null>({
+      ...call(o),
+      method: "GET",
+      path: `${this.base}/changes`,
+    });
+    return r ?? [];
   }
 
   /** 304 (EngineApiError) when it is already running. */

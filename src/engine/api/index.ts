@@ -7,7 +7,13 @@ export {
   type EngineClientOptions,
   type Filters,
 } from "./client.ts";
-export { Container, Exec, type CallOptions, type LogsOptions } from "./container.ts";
+export {
+  Container,
+  Exec,
+  type CallOptions,
+  type ContainerChange,
+  type LogsOptions,
+} from "./container.ts";
 export { Image, pullParams, type AuthConfig } from "./image.ts";
 export { EngineApiError, EngineTimeoutError } from "./errors.ts";
 export {
