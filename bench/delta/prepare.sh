@@ -50,6 +50,11 @@ if [ ! -f "$src/deb-new.done" ]; then
   rm -rf "$src/deb-new" "$src/debs"
   mkdir -p "$src/debs"
   pins=()
+  # A fresh machine may have never fetched the bookworm-security index.
+  if ! apt-cache madison openssl | grep -q bookworm-security; then
+    say "apt-get update (no bookworm-security index yet)"
+    apt-get update -qq >&2
+  fi
   for p in $SEC_PKGS; do
     v=$(apt-cache madison "$p" | awk -F'|' '/bookworm-security/ {gsub(/ /,"",$2); print $2; exit}')
     [ -n "$v" ] || { say "no bookworm-security version of $p"; exit 1; }
@@ -113,8 +118,11 @@ for v in old new; do
     printf '%s\n' "import Fastify from 'fastify';" "const app = Fastify({ logger: true });" \
       "app.get('/', async () => ({ ok: true }));" "await app.listen({ port: 8080, host: '0.0.0.0' });" \
       >"$src/app-$v/server.js"
-    say "npm install app-$v"
-    (cd "$src/app-$v" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+    # The lockfiles pin the transitive dependencies too (resolved 2026-12-08): without them
+    # every new release of one changes the pair (the app delta went 152 → 183 KiB overnight).
+    cp "$root/bench/delta/app-locks/$v.package-lock.json" "$src/app-$v/package-lock.json"
+    say "npm ci app-$v"
+    (cd "$src/app-$v" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
     touch "$src/app-$v.done"
   fi
 done

@@ -57,6 +57,11 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$eng" "$execroot" "$W/work" "$W/registry"
+# A fresh machine: Debian's docker.io, as scripts/engine installs it.
+command -v dockerd >/dev/null || {
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >&2
+}
 if ! curl -fsS --max-time 2 --unix-socket "$sock" http://engine/_ping >/dev/null 2>&1; then
   rm -rf "$sock" "$eng/dockerd.pid" "$eng/data" # a fresh engine: no layer left from an earlier run
   setsid dockerd --host "$DOCKER_HOST" --data-root "$eng/data" --exec-root "$execroot" \
@@ -340,52 +345,78 @@ run_pair() {
   local cs=$T_S cr=$T_RSS dsize
   touch "$W/rss-$name-create.txt.stop" && wait "$sampler"
   dsize=$(stat -c %s "$d/d.tar")
-  say "$name: edgevisor image load ×$REPEAT"
-  local load_rc=0 apply_s load_ts=() load_ws=() load_rss=0
-  for r in $(seq 1 "$REPEAT"); do
-    only_old
-    w0=$(engine_written)
-    # The device-side CLI (bin/edgevisor.js re-execs itself with the agent's heap caps).
-    rss_sampler "image load -i $d/d.tar" "$W/rss-$name-load.txt" &
-    sampler=$!
-    timed timeout "$LOAD_TIMEOUT" node "$root/bin/edgevisor.js" image load -i "$d/d.tar" \
-      >"$d/load.out" 2> >(stamp_lines >"$W/phases-$name-load.txt") || load_rc=$?
-    touch "$W/rss-$name-load.txt.stop" && wait "$sampler"
-    w1=$(engine_written)
-    [ "$load_rc" = 0 ] || break
-    [ "$(image_id "evbench-delta/$name:new")" = "$new_id" ] || { say "loaded id differs from NEW's"; exit 1; }
-    load_ts+=("$T_S") load_ws+=($((w1 - w0 + T_OUT)))
-    [ "$T_RSS" -gt "$load_rss" ] && load_rss=$T_RSS
-  done
-  if [ "$load_rc" = 124 ]; then
-    apply_s="**hung**, killed after $LOAD_TIMEOUT s"
-    say "$name: image load made no progress for $LOAD_TIMEOUT s; killed (see results)"
-    # the killed loader leaves its reader container; remove it (it is ours, on our engine)
-    docker ps -aq --filter label=io.edgevisor.delta-base | xargs -r docker rm -f >/dev/null
-    load_ts=(999999) load_ws=($((w1 - w0 + T_OUT))) load_rss=$T_RSS
-  elif [ "$load_rc" != 0 ]; then
-    say "$name: image load failed ($load_rc)"; cat "$W/phases-$name-load.txt" >&2; exit 1
+  # edgevisor_loads: REPEAT loads of the delta onto the engine holding OLD only; sets LD_S
+  # (median s, or why not), LD_W (median bytes written), LD_RSS (largest peak, KiB), LD_RC
+  edgevisor_loads() {
+    local r w0 w1 load_ts=() load_ws=() sampler
+    LD_RC=0 LD_RSS=0
+    for r in $(seq 1 "$REPEAT"); do
+      only_old
+      w0=$(engine_written)
+      # The device-side CLI (bin/edgevisor.js re-execs itself with the agent's heap caps).
+      rss_sampler "image load -i $d/d.tar" "$W/rss-$name-load.txt" &
+      sampler=$!
+      timed timeout "$LOAD_TIMEOUT" node "$root/bin/edgevisor.js" image load -i "$d/d.tar" \
+        >"$d/load.out" 2> >(stamp_lines >"$W/phases-$name-load.txt") || LD_RC=$?
+      touch "$W/rss-$name-load.txt.stop" && wait "$sampler"
+      w1=$(engine_written)
+      [ "$LD_RC" = 0 ] || break
+      [ "$(image_id "evbench-delta/$name:new")" = "$new_id" ] || { say "loaded id differs from NEW's"; exit 1; }
+      load_ts+=("$T_S") load_ws+=($((w1 - w0 + T_OUT)))
+      [ "$T_RSS" -gt "$LD_RSS" ] && LD_RSS=$T_RSS
+    done
+    if [ "$LD_RC" = 124 ]; then
+      say "$name: image load made no progress for $LOAD_TIMEOUT s; killed (see results)"
+      # the killed loader leaves its reader container; remove it (it is ours, on our engine)
+      docker ps -aq --filter label=io.edgevisor.delta-base | xargs -r docker rm -f >/dev/null
+      LD_S="**hung**, killed after $LOAD_TIMEOUT s" LD_W=$((w1 - w0 + T_OUT)) LD_RSS=$T_RSS
+      return 0
+    elif [ "$LD_RC" != 0 ]; then
+      say "$name: image load failed ($LD_RC)"; cat "$W/phases-$name-load.txt" >&2; exit 1
+    fi
+    LD_S=$(median "${load_ts[@]}") LD_W=$(median "${load_ws[@]}")
+    # how the last load went (import of a shipped bottom layer, passes of docker load, the
+    # container the base was read through)
+    grep -h "import\|passes\|two passes" "$W/phases-$name-load.txt" | sed 's/^ *[0-9.]* *//' >>"$W/load-notes-$name.txt" || true
+    grep -o "base read through container [^ ,]*" "$d/load.out" >>"$W/load-notes-$name.txt" || true
+  }
+
+  : >"$W/load-notes-$name.txt"
+  # 1. delta on load (a USB stick): no container of OLD, the loader creates a reader container
+  say "$name: edgevisor image load ×$REPEAT (no container of OLD)"
+  edgevisor_loads
+  local load_rc=$LD_RC load_s=$LD_S load_w=$LD_W load_rss=$LD_RSS
+  row "**edgevisor** (no container of OLD)" "**$(fmt_b "$dsize")**" "$cs" "$(fmt_kib "$cr")" "$load_s" \
+    "$(fmt_kib "$load_rss")" "$(fmt_b "$load_w")"
+  # 2. an update: OLD's service container runs (download-then-kill keeps it until NEW is
+  # there), and the loader reads the base through it
+  local svc="evbench-svc-$name" upd_rc=1 upd_s="—" upd_w=0 upd_rss=0
+  if [ "$load_rc" = 0 ]; then
+    docker run -d --name "$svc" --entrypoint /bin/sleep "evbench-delta/$name:old" infinity >/dev/null
+    say "$name: edgevisor image load ×$REPEAT (OLD's container running)"
+    edgevisor_loads
+    upd_rc=$LD_RC upd_s=$LD_S upd_w=$LD_W upd_rss=$LD_RSS
+    grep -q "base read through container $svc" "$d/load.out" || { say "the load did not read through $svc"; exit 1; }
+    docker rm -f "$svc" >/dev/null
+    row "**edgevisor** (OLD's container running)" "**$(fmt_b "$dsize")**" "$cs" "$(fmt_kib "$cr")" "$upd_s" \
+      "$(fmt_kib "$upd_rss")" "$(fmt_b "$upd_w")"
   fi
-  local load_s load_w
-  load_s=$(median "${load_ts[@]}") load_w=$(median "${load_ws[@]}")
-  [ "$load_rc" = 124 ] || apply_s=$load_s
-  # how the last load went (import of a shipped bottom layer, passes of docker load)
-  grep -h "import\|passes\|two passes" "$W/phases-$name-load.txt" | sed 's/^ *[0-9.]* *//' >"$W/load-notes-$name.txt" || true
-  row "**edgevisor**" "**$(fmt_b "$dsize")**" "$cs" "$(fmt_kib "$cr")" "$apply_s" "$(fmt_kib "$load_rss")" \
-    "$(fmt_b "$load_w")"
   local ps=$pull_s pw=$pull_w ew=$load_w best="" k
   for k in "${!A_SIZE[@]}"; do
     if [ -z "$best" ] || [ "${A_SIZE[$k]}" -lt "${A_SIZE[$best]}" ]; then best=$k; fi
   done
-  le() { [ "$(echo "$1 <= $2" | bc)" = 1 ] && echo met || echo "**missed**"; }
+  le() { # le A B: met when A ≤ B (A may be a note such as "**hung**…": missed)
+    [[ "$1" =~ ^[0-9.]+$ ]] && [ "$(echo "$1 <= $2" | bc)" = 1 ] && echo met || echo "**missed**"
+  }
   {
     echo
     echo "Goals: size ≤ smallest anchor ($best, $(fmt_b "${A_SIZE[$best]}")): $(le "$dsize" "${A_SIZE[$best]}");" \
       "create ≤ xdelta3's ${A_CS[xdelta3 -9 -B <old size>]:-0} s: $(le "$cs" "${A_CS[xdelta3 -9 -B <old size>]:-0}");" \
       "create RSS ≤ 512 MiB: $(le "$cr" 524288);" \
       "$(if [ "$load_rc" = 0 ]; then
-        echo "apply RSS ≤ 128 MiB: $(le "$load_rss" 131072); load ≤ docker pull's $ps s: $(le "$load_s" "$ps");" \
-          "bytes written ≤ docker pull's $(fmt_b "$pw"): $(le "$ew" "$pw")."
+        echo "apply RSS ≤ 128 MiB: $(le "$(( load_rss > upd_rss ? load_rss : upd_rss ))" 131072);" \
+          "load ≤ docker pull's $ps s: $(le "$load_s" "$ps") (no container of OLD), $(le "$upd_s" "$ps") (OLD's running);" \
+          "bytes written ≤ docker pull's $(fmt_b "$pw"): $(le "$ew" "$pw") (no container of OLD), $(le "$upd_w" "$pw") (OLD's running)."
       else
         echo "apply: **missed**, the load hung (RSS and bytes written are up to the kill, not a result)."
       fi)" \
