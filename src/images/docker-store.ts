@@ -19,6 +19,13 @@ import type {
 
 export const DELTA_BASE_LABEL = "io.edgevisor.delta-base";
 
+/**
+ * A container whose changes list is longer than this is not borrowed: the list is read
+ * whole, on a device whose load budget is 128 MiB (~20,000 paths; a service that rewrote
+ * more of its filesystem than that is better served by a new reader container anyway).
+ */
+const MAX_CHANGES_BYTES = 2 << 20;
+
 export class DockerImageStore implements ImageStore {
   private readonly docker: EngineClient;
   readonly layers: LayerImporter;
@@ -103,8 +110,11 @@ export class DockerImageStore implements ImageStore {
     for (const c of ofImage.slice(0, 3)) {
       const container = this.docker.getContainer(c.Id);
       try {
-        const info = await container.inspect();
-        const changes = await container.changes();
+        const info = await container.inspect({ timeoutMs: 10_000 });
+        const changes = await container.changes({
+          maxBytes: MAX_CHANGES_BYTES,
+          abortSignal: AbortSignal.timeout(30_000),
+        });
         const tmpfs = Object.keys(info.HostConfig?.Tmpfs ?? {});
         const view: BorrowedView = {
           changes: changes.map((ch) => ({ path: ch.Path, kind: ch.Kind })),

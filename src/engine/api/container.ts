@@ -50,15 +50,26 @@ export class Container {
 
   /**
    * Paths of the container's filesystem that differ from its image (kind 0 modified,
-   * 1 added, 2 deleted). The engine answers null when nothing changed.
+   * 1 added, 2 deleted). The engine answers null when nothing changed. `maxBytes`: a
+   * longer answer is cut and refused with a RangeError (a container that rewrote a large
+   * tree lists every path, and the answer is read whole).
    */
-  async changes(o: CallOptions = {}): Promise<ContainerChange[]> {
-    const r = await this.t.json<ContainerChange[] | null>({
-      ...call(o),
-      method: "GET",
-      path: `${this.base}/changes`,
-    });
-    return r ?? [];
+  async changes(o: CallOptions & { maxBytes?: number } = {}): Promise<ContainerChange[]> {
+    const res = await this.t.stream({ ...call(o), method: "GET", path: `${this.base}/changes` });
+    const chunks: Buffer[] = [];
+    let n = 0;
+    try {
+      for await (const c of res) {
+        n += (c as Buffer).length;
+        if (o.maxBytes !== undefined && n > o.maxBytes)
+          throw new RangeError(`changes of container ${this.id}: over ${o.maxBytes} bytes`);
+        chunks.push(c as Buffer);
+      }
+    } finally {
+      res.destroy();
+    }
+    const body = Buffer.concat(chunks).toString("utf8");
+    return (body.trim() ? (JSON.parse(body) as ContainerChange[] | null) : null) ?? [];
   }
 
   /** 304 (EngineApiError) when it is already running. */

@@ -106,6 +106,26 @@ test("putArchive then getArchive round-trips a file", async () => {
   await assert.rejects(c.getArchive({ path: "/no/such/file" }), { statusCode: 404 });
 });
 
+test("changes lists what a container changed, and a cap refuses a longer answer", async () => {
+  const { c } = await create(["true"]);
+  assert.deepEqual(await c.changes(), [], "a new container changed nothing (the engine says null)");
+  const tar = pack();
+  tar.entry({ name: "a.txt" }, "a\n");
+  tar.entry({ name: "b.txt" }, "b\n");
+  tar.finalize();
+  await c.putArchive(tar as unknown as NodeJS.ReadableStream, { path: "/tmp" });
+  const changes = await c.changes();
+  assert.deepEqual(
+    changes.filter((x) => x.Path.startsWith("/tmp")).sort((x, y) => x.Path.localeCompare(y.Path)),
+    [
+      { Path: "/tmp", Kind: 0 },
+      { Path: "/tmp/a.txt", Kind: 1 },
+      { Path: "/tmp/b.txt", Kind: 1 },
+    ],
+  );
+  await assert.rejects(c.changes({ maxBytes: 16 }), RangeError);
+});
+
 test("the event feed streams this container's events until aborted", async () => {
   const { c, name } = await create(["true"]);
   const ac = new AbortController();
