@@ -8,6 +8,7 @@ import { type EngineStreamMessage, followJsonStream } from "../engine/json-strea
 import { EvError } from "../errors.ts";
 import { normalizeTarPath } from "../delta/tar-walk.ts";
 import { type BorrowedView, borrowedReader, IMPLICIT_MOUNTS } from "./borrowed-rootfs.ts";
+import { leftBehind, type Maker, makerLabel, processAlive, thisMaker } from "./reader-owner.ts";
 import type {
   ImageInfo,
   ImageStore,
@@ -26,13 +27,50 @@ export const DELTA_BASE_LABEL = "io.edgevisor.delta-base";
  */
 const MAX_CHANGES_BYTES = 2 << 20;
 
+export interface DockerImageStoreDeps {
+  /** Who makes this store's reader containers (reader-owner.ts). */
+  maker?: Maker;
+  alive?: (pid: number) => boolean;
+  now?: () => Date;
+}
+
 export class DockerImageStore implements ImageStore {
   private readonly docker: EngineClient;
   readonly layers: LayerImporter;
+  private readonly maker: Maker;
+  private readonly alive: (pid: number) => boolean;
+  private readonly now: () => Date;
+  /** Leftover readers are looked for once per store (they come from a killed process). */
+  private swept: Promise<void> | undefined;
 
-  constructor(docker: EngineClient) {
+  constructor(docker: EngineClient, deps: DockerImageStoreDeps = {}) {
     this.docker = docker;
     this.layers = new DockerLayerImporter(docker);
+    this.maker = deps.maker ?? thisMaker();
+    this.alive = deps.alive ?? processAlive;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Remove reader containers left by killed loaders (reader-owner.ts). Best effort: a
+   * failure here must not fail the load that asked.
+   */
+  removeLeftoverReaders(): Promise<void> {
+    this.swept ??= (async () => {
+      const readers = await this.docker
+        .listContainers({ all: true, filters: { label: [DELTA_BASE_LABEL] } })
+        .catch(() => []);
+      const now = this.now();
+      for (const c of readers) {
+        const label = c.Labels?.[DELTA_BASE_LABEL] ?? "";
+        if (!leftBehind(label, new Date(c.Created * 1000), now, this.maker, this.alive)) continue;
+        await this.docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => {});
+      }
+    })();
+    return this.swept;
   }
 
   async inspect(ref: string): Promise<ImageInfo | undefined> {
@@ -68,6 +106,7 @@ export class DockerImageStore implements ImageStore {
   }
 
   async openRootfs(id: string, options: OpenRootfsOptions = {}): Promise<RootfsReader> {
+    await this.removeLeftoverReaders();
     if (options.borrow) {
       const lent = await this.borrow(id);
       if (lent) return borrowedReader(lent.reader, lent.name, lent.view, () => this.openRootfs(id));
@@ -80,7 +119,7 @@ export class DockerImageStore implements ImageStore {
         Entrypoint: ["/.edgevisor-delta-base-reader"],
         Cmd: [],
         NetworkDisabled: true,
-        Labels: { [DELTA_BASE_LABEL]: "1" },
+        Labels: { [DELTA_BASE_LABEL]: makerLabel(this.maker) },
       });
     } catch (e) {
       throw engineError(`creating a reader container for base image ${id}`, e);
@@ -104,8 +143,9 @@ export class DockerImageStore implements ImageStore {
     } catch {
       return undefined;
     }
+    // Not another load's reader: it is removed when that load ends, maybe mid-read.
     const ofImage = candidates
-      .filter((c) => c.ImageID === id)
+      .filter((c) => c.ImageID === id && c.Labels?.[DELTA_BASE_LABEL] === undefined)
       .sort((a, b) => Number(a.State === "running") - Number(b.State === "running"));
     for (const c of ofImage.slice(0, 3)) {
       const container = this.docker.getContainer(c.Id);

@@ -8,11 +8,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
+import { spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import { collectJsonLines, type EngineClient } from "../../src/engine/api/index.ts";
 import { createDelta } from "../../src/images/delta-create.ts";
 import { DELTA_BASE_LABEL, DockerImageStore } from "../../src/images/docker-store.ts";
 import { loadImageFile } from "../../src/images/load.ts";
+import { makerLabel, thisMaker } from "../../src/images/reader-owner.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
 import {
   buildTestImage,
@@ -123,4 +125,33 @@ test("a running container that changed a base file: that file comes from a new r
   assert.equal((await docker.getContainer(svc.id).inspect()).State?.Running, true);
   const after = await docker.getContainer(svc.id).changes();
   assert.ok(after.some((c) => c.Path === "/usr/lib/libx.so.1"));
+  await docker.getContainer(svc.id).remove({ force: true });
+});
+
+test("a reader left by a killed loader is removed by the next load; a live loader's stays", async () => {
+  const me = thisMaker();
+  const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+  const reader = async (label: string) => {
+    const c = await docker.createContainer({
+      name: uniqueName("ev-borrow-reader"),
+      Image: pair.oldTag,
+      Cmd: ["/bin/busybox", "true"],
+      Labels: { [DELTA_BASE_LABEL]: label },
+    });
+    containers.push(c.id);
+    return c.id;
+  };
+  const left = await reader(makerLabel({ boot: me.boot, pid: gone }));
+  // pid 1 runs (another loader, as far as this one can tell).
+  const live = await reader(makerLabel({ boot: me.boot, pid: 1 }));
+  await removeAndCheckGone(docker, pair.newTag, pair.newId);
+  const r = await loadImageFile(new DockerImageStore(docker), file);
+  assert.equal(await imageIdOf(docker, pair.newTag), pair.newId);
+  // Another load's reader is never borrowed (it goes when that load ends).
+  assert.equal(r.borrowed, undefined);
+  const ids = (
+    await docker.listContainers({ all: true, filters: { label: [DELTA_BASE_LABEL] } })
+  ).map((c) => c.Id);
+  assert.ok(!ids.includes(left), "the leftover reader was removed");
+  assert.ok(ids.includes(live), "the live loader's reader stays");
 });
