@@ -86,6 +86,9 @@ export async function runAgentDaemon(o: AgentDaemonOptions): Promise<void> {
 
   // The engine may come up after the agent (boot order); no watchdog timeout meanwhile.
   await waitForEngine(agent.engine, o.log, o.signal);
+  const leftovers = await agent.removeDeltaLeftovers();
+  if (leftovers.length > 0)
+    o.log(`removed reader containers left by interrupted delta loads: ${leftovers.join(", ")}`);
   await agent.engine.createNetwork(SUPERVISOR_APP, {
     name: SUPERVISOR_NETWORK,
     driver: "bridge",

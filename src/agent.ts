@@ -25,6 +25,11 @@ export interface Agent {
   store: AgentStateStore;
   executor: Executor;
   reconciler: Reconciler;
+  /**
+   * Remove reader containers of delta loads killed with an earlier process: they hold their
+   * base images, which the disk guard then cannot remove. Their names.
+   */
+  removeDeltaLeftovers(): Promise<string[]>;
 }
 
 export interface AgentHooks {
@@ -105,7 +110,10 @@ export function createAgent(config: AgentConfig, hooks: AgentHooks): Agent {
         .then(() => undefined),
   });
   const reconciler = new Reconciler({ engine, locks, executor });
-  return { config, guards, engine, locks, store, executor, reconciler };
+  // Loaded on call: reader-owner.ts is small and needs no delta code.
+  const removeDeltaLeftovers = () =>
+    import("./images/reader-owner.ts").then((m) => m.removeLeftoverReaders(docker));
+  return { config, guards, engine, locks, store, executor, reconciler, removeDeltaLeftovers };
 }
 
 /**

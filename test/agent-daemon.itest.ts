@@ -6,7 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
+import { spawnSync } from "node:child_process";
 import { ApiKeys } from "../src/api/api-keys.ts";
+import { DELTA_BASE_LABEL, makerLabel, thisMaker } from "../src/images/reader-owner.ts";
 import { LABEL } from "../src/engine/labels.ts";
 import { execIn } from "./support/agent.ts";
 import { startNotifyListener, type NotifyListener } from "./health/support.ts";
@@ -20,6 +22,7 @@ const app = uniqueName("ev-run");
 let dir: string;
 let daemon: CliProcess;
 let notify: NotifyListener;
+let leftover: string;
 
 async function until<T>(
   what: string,
@@ -52,6 +55,26 @@ before(async () => {
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
 `,
   );
+  // A reader container of a delta load killed with an earlier agent (its maker has exited).
+  const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+  leftover = uniqueName("ev-run-leftover-reader");
+  // The base image's own before() may still be building it (hooks do not wait for each other).
+  for (
+    let i = 0;
+    i < 300 &&
+    !(await docker
+      .getImage(base)
+      .inspect()
+      .catch(() => undefined));
+    i++
+  )
+    await sleep(200);
+  await docker.createContainer({
+    name: leftover,
+    Image: base,
+    Cmd: ["true"],
+    Labels: { [DELTA_BASE_LABEL]: makerLabel({ boot: thisMaker().boot, pid: gone }) },
+  });
   notify = await startNotifyListener(path.join(dir, "notify.sock"));
   daemon = spawnCli(
     [
@@ -75,6 +98,10 @@ before(async () => {
 after(async () => {
   if (daemon.child.exitCode === null) daemon.child.kill("SIGKILL");
   await notify.close();
+  await docker
+    .getContainer(leftover)
+    .remove({ force: true })
+    .catch(() => {});
   for (const c of await docker.listContainers({
     all: true,
     filters: { label: [`${LABEL.app}=${app}`] },
@@ -180,4 +207,11 @@ test("the daemon serves the local API, and a labelled service reaches it with it
   assert.equal((await daemon.exited).code, 0, daemon.output());
   await notify.waitFor((d) => d.data.split("\n").includes("STOPPING=1"), 5000);
   await assert.rejects(fetch(`${url}/ping`), "the API is closed with the agent");
+});
+
+test("at start, the daemon removes reader containers left by interrupted delta loads", async () => {
+  await until("the removal in the log", async () =>
+    daemon.output().includes(`left by interrupted delta loads: ${leftover}`) ? true : undefined,
+  );
+  await assert.rejects(docker.getContainer(leftover).inspect(), { statusCode: 404 });
 });

@@ -8,7 +8,14 @@ import { type EngineStreamMessage, followJsonStream } from "../engine/json-strea
 import { EvError } from "../errors.ts";
 import { normalizeTarPath } from "../delta/tar-walk.ts";
 import { type BorrowedView, borrowedReader, IMPLICIT_MOUNTS } from "./borrowed-rootfs.ts";
-import { leftBehind, type Maker, makerLabel, processAlive, thisMaker } from "./reader-owner.ts";
+import {
+  DELTA_BASE_LABEL,
+  type Maker,
+  makerLabel,
+  processAlive,
+  removeLeftoverReaders,
+  thisMaker,
+} from "./reader-owner.ts";
 import type {
   ImageInfo,
   ImageStore,
@@ -18,7 +25,7 @@ import type {
   RootfsReader,
 } from "./types.ts";
 
-export const DELTA_BASE_LABEL = "io.edgevisor.delta-base";
+export { DELTA_BASE_LABEL };
 
 /**
  * A container whose changes list is longer than this is not borrowed: the list is read
@@ -51,25 +58,13 @@ export class DockerImageStore implements ImageStore {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /**
-   * Remove reader containers left by killed loaders (reader-owner.ts). Best effort: a
-   * failure here must not fail the load that asked.
-   */
+  /** Remove reader containers left by killed loaders (reader-owner.ts), once per store. */
   removeLeftoverReaders(): Promise<void> {
-    this.swept ??= (async () => {
-      const readers = await this.docker
-        .listContainers({ all: true, filters: { label: [DELTA_BASE_LABEL] } })
-        .catch(() => []);
-      const now = this.now();
-      for (const c of readers) {
-        const label = c.Labels?.[DELTA_BASE_LABEL] ?? "";
-        if (!leftBehind(label, new Date(c.Created * 1000), now, this.maker, this.alive)) continue;
-        await this.docker
-          .getContainer(c.Id)
-          .remove({ force: true, v: true })
-          .catch(() => {});
-      }
-    })();
+    this.swept ??= removeLeftoverReaders(this.docker, {
+      maker: this.maker,
+      alive: this.alive,
+      now: this.now,
+    }).then(() => undefined);
     return this.swept;
   }
 

@@ -6,6 +6,10 @@
 // is gone. The engine is the device's own (a unix socket), so pids and the boot id are
 // the engine host's too.
 import { readFileSync } from "node:fs";
+import type { EngineClient } from "../engine/api/index.ts";
+
+/** The label of reader containers; its value is their maker (`makerLabel`). */
+export const DELTA_BASE_LABEL = "io.edgevisor.delta-base";
 
 export interface Maker {
   /** /proc/sys/kernel/random/boot_id, or "" where there is none. */
@@ -63,4 +67,38 @@ export function leftBehind(
   if (boot !== self.boot) return true;
   const p = Number(pid);
   return p !== self.pid && !alive(p);
+}
+
+export interface SweepDeps {
+  maker?: Maker;
+  alive?: (pid: number) => boolean;
+  now?: () => Date;
+}
+
+/**
+ * Remove the reader containers that `leftBehind` says were left; their names. Best
+ * effort: an engine that does not answer leaves them for the next sweep.
+ */
+export async function removeLeftoverReaders(
+  docker: EngineClient,
+  deps: SweepDeps = {},
+): Promise<string[]> {
+  const self = deps.maker ?? thisMaker();
+  const alive = deps.alive ?? processAlive;
+  const now = (deps.now ?? (() => new Date()))();
+  const readers = await docker
+    .listContainers({ all: true, filters: { label: [DELTA_BASE_LABEL] } })
+    .catch(() => []);
+  const removed: string[] = [];
+  for (const c of readers) {
+    const label = c.Labels?.[DELTA_BASE_LABEL] ?? "";
+    if (!leftBehind(label, new Date(c.Created * 1000), now, self, alive)) continue;
+    try {
+      await docker.getContainer(c.Id).remove({ force: true, v: true });
+      removed.push((c.Names?.[0] ?? c.Id).replace(/^\//, ""));
+    } catch {
+      // Gone meanwhile, or the engine refused: the next sweep tries again.
+    }
+  }
+  return removed;
 }
