@@ -57,11 +57,8 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$eng" "$execroot" "$W/work" "$W/registry"
-# A fresh machine: Debian's docker.io, as scripts/engine installs it.
-command -v dockerd >/dev/null || {
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >&2
-}
+# A fresh machine: Debian's docker.io, installed as scripts/engine installs it.
+bash "$root/scripts/engine" install
 if ! curl -fsS --max-time 2 --unix-socket "$sock" http://engine/_ping >/dev/null 2>&1; then
   rm -rf "$sock" "$eng/dockerd.pid" "$eng/data" # a fresh engine: no layer left from an earlier run
   setsid dockerd --host "$DOCKER_HOST" --data-root "$eng/data" --exec-root "$execroot" \

@@ -10,7 +10,7 @@
 // touch it; anything else goes to a fresh reader container. The rebuilt layers' DiffIDs
 // stay the final word: a change made between the check and the read (the service writes
 // the file meanwhile) fails the rebuild's digest check, and the load is then retried with
-// fresh containers only (load.ts).
+// fresh containers only (rebuild.ts).
 import { posix } from "node:path";
 import type { RootfsEntry, RootfsReader } from "./types.ts";
 
@@ -76,12 +76,10 @@ export function borrowedReader(
   name: string,
   view: BorrowedView,
   fresh: () => Promise<RootfsReader>,
-): RootfsReader & { readonly detoured: () => number } {
+): RootfsReader {
   let other: Promise<RootfsReader> | undefined;
-  let detoured = 0;
   const pick = async (path: string, tree: boolean): Promise<RootfsReader> => {
     if (!touches(view, path, tree)) return borrowed;
-    detoured++;
     return (other ??= fresh());
   };
   return {
@@ -95,6 +93,5 @@ export function borrowedReader(
       if (other) await (await other.catch(() => undefined))?.close();
     },
     borrowed: name,
-    detoured: () => detoured,
   };
 }

@@ -1,4 +1,5 @@
-// ImageStore on a Docker-API engine. The engine client stays inside this file.
+// ImageStore on a Docker-API engine. The engine client stays inside this file (and in
+// reader-owner.ts, whose sweep of leftover readers the agent loads on its own).
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Container, ContainerInfo, EngineClient } from "../engine/api/index.ts";
@@ -12,7 +13,6 @@ import {
   DELTA_BASE_LABEL,
   type Maker,
   makerLabel,
-  processAlive,
   removeLeftoverReaders,
   thisMaker,
 } from "./reader-owner.ts";
@@ -34,38 +34,17 @@ export { DELTA_BASE_LABEL };
  */
 const MAX_CHANGES_BYTES = 2 << 20;
 
-export interface DockerImageStoreDeps {
-  /** Who makes this store's reader containers (reader-owner.ts). */
-  maker?: Maker;
-  alive?: (pid: number) => boolean;
-  now?: () => Date;
-}
-
 export class DockerImageStore implements ImageStore {
   private readonly docker: EngineClient;
   readonly layers: LayerImporter;
-  private readonly maker: Maker;
-  private readonly alive: (pid: number) => boolean;
-  private readonly now: () => Date;
+  /** Who makes this store's reader containers (their label, reader-owner.ts). */
+  private readonly maker: Maker = thisMaker();
   /** Leftover readers are looked for once per store (they come from a killed process). */
-  private swept: Promise<void> | undefined;
+  private swept: Promise<unknown> | undefined;
 
-  constructor(docker: EngineClient, deps: DockerImageStoreDeps = {}) {
+  constructor(docker: EngineClient) {
     this.docker = docker;
     this.layers = new DockerLayerImporter(docker);
-    this.maker = deps.maker ?? thisMaker();
-    this.alive = deps.alive ?? processAlive;
-    this.now = deps.now ?? (() => new Date());
-  }
-
-  /** Remove reader containers left by killed loaders (reader-owner.ts), once per store. */
-  removeLeftoverReaders(): Promise<void> {
-    this.swept ??= removeLeftoverReaders(this.docker, {
-      maker: this.maker,
-      alive: this.alive,
-      now: this.now,
-    }).then(() => undefined);
-    return this.swept;
   }
 
   async inspect(ref: string): Promise<ImageInfo | undefined> {
@@ -101,7 +80,8 @@ export class DockerImageStore implements ImageStore {
   }
 
   async openRootfs(id: string, options: OpenRootfsOptions = {}): Promise<RootfsReader> {
-    await this.removeLeftoverReaders();
+    this.swept ??= removeLeftoverReaders(this.docker, this.maker);
+    await this.swept;
     if (options.borrow) {
       const lent = await this.borrow(id);
       if (lent) return borrowedReader(lent.reader, lent.name, lent.view, () => this.openRootfs(id));

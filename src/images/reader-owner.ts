@@ -2,8 +2,8 @@
 // loader killed mid-load (the agent restarted, a CLI load interrupted) leaves its created,
 // never started reader container behind; it would hold the base image (an image in use by
 // a container cannot be removed, so the disk guard could not free it) for ever. Readers
-// are labelled `<boot id>:<pid>` of their maker; the next load removes those whose maker
-// is gone. The engine is the device's own (a unix socket), so pids and the boot id are
+// are labelled `<boot id>:<pid>` of their maker; the next load, and the agent when it
+// starts, remove those whose maker is gone. The engine is the device's own (a unix socket), so pids and the boot id are
 // the engine host's too.
 import { readFileSync } from "node:fs";
 import type { EngineClient } from "../engine/api/index.ts";
@@ -69,30 +69,22 @@ export function leftBehind(
   return p !== self.pid && !alive(p);
 }
 
-export interface SweepDeps {
-  maker?: Maker;
-  alive?: (pid: number) => boolean;
-  now?: () => Date;
-}
-
 /**
  * Remove the reader containers that `leftBehind` says were left; their names. Best
  * effort: an engine that does not answer leaves them for the next sweep.
  */
 export async function removeLeftoverReaders(
   docker: EngineClient,
-  deps: SweepDeps = {},
+  self: Maker = thisMaker(),
 ): Promise<string[]> {
-  const self = deps.maker ?? thisMaker();
-  const alive = deps.alive ?? processAlive;
-  const now = (deps.now ?? (() => new Date()))();
+  const now = new Date();
   const readers = await docker
     .listContainers({ all: true, filters: { label: [DELTA_BASE_LABEL] } })
     .catch(() => []);
   const removed: string[] = [];
   for (const c of readers) {
     const label = c.Labels?.[DELTA_BASE_LABEL] ?? "";
-    if (!leftBehind(label, new Date(c.Created * 1000), now, self, alive)) continue;
+    if (!leftBehind(label, new Date(c.Created * 1000), now, self, processAlive)) continue;
     try {
       await docker.getContainer(c.Id).remove({ force: true, v: true });
       removed.push((c.Names?.[0] ?? c.Id).replace(/^\//, ""));

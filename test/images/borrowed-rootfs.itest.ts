@@ -3,21 +3,19 @@
 // container changed is read from a new one, on the real engine.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { finished } from "node:stream/promises";
 import { spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import { collectJsonLines, type EngineClient } from "../../src/engine/api/index.ts";
-import { createDelta } from "../../src/images/delta-create.ts";
 import { DELTA_BASE_LABEL, DockerImageStore } from "../../src/images/docker-store.ts";
 import { loadImageFile } from "../../src/images/load.ts";
 import { makerLabel, thisMaker } from "../../src/images/reader-owner.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
 import {
-  buildTestImage,
+  buildDeltaPair,
+  type DeltaPair,
   imageIdOf,
   overwritten,
   removeAndCheckGone,
@@ -27,7 +25,7 @@ import {
 let docker: EngineClient;
 let store: DockerImageStore;
 let work: string;
-let pair: { oldTag: string; newTag: string; oldId: string; newId: string };
+let pair: DeltaPair;
 let file: string;
 const images: string[] = [];
 const containers: string[] = [];
@@ -39,19 +37,16 @@ before(async () => {
   const name = uniqueName("ev-borrow");
   const lib = randomBytes(2 << 20);
   images.push(`${name}:1`, `${name}:2`);
-  const oldId = await buildTestImage(docker, {
-    tag: `${name}:1`,
-    files: { "/usr/lib/libx.so.1": lib, "/etc/version": "1\n" },
-  });
-  const newId = await buildTestImage(docker, {
-    tag: `${name}:2`,
-    files: { "/usr/lib/libx.so.1": overwritten(lib, 1 << 20, "fix"), "/etc/version": "2\n" },
-  });
-  pair = { oldTag: `${name}:1`, newTag: `${name}:2`, oldId, newId };
   file = join(work, "d.delta");
-  const out = createWriteStream(file);
-  await createDelta(store, pair.oldTag, pair.newTag, out, { level: 3 });
-  await finished(out);
+  pair = await buildDeltaPair(
+    docker,
+    name,
+    {
+      old: { "/usr/lib/libx.so.1": lib, "/etc/version": "1\n" },
+      new: { "/usr/lib/libx.so.1": overwritten(lib, 1 << 20, "fix"), "/etc/version": "2\n" },
+    },
+    file,
+  );
 });
 
 after(async () => {

@@ -3,20 +3,18 @@
 // failure half-way through the upload leave nothing behind.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { finished } from "node:stream/promises";
 import { after, before, test } from "node:test";
 import type { EngineClient } from "../../src/engine/api/index.ts";
-import { createDelta } from "../../src/images/delta-create.ts";
 import { DockerImageStore } from "../../src/images/docker-store.ts";
 import { declaredGzipSize } from "../../src/images/layer-gzip.ts";
 import { loadImageFile } from "../../src/images/load.ts";
 import { testDocker, uniqueName } from "../support/engine.ts";
 import {
-  buildTestImage,
+  buildDeltaPair,
+  type DeltaPair,
   imageIdOf,
   removeAndCheckGone,
   removeImages,
@@ -27,7 +25,7 @@ import { tamperedStore } from "../support/tampered-store.ts";
 let docker: EngineClient;
 let store: DockerImageStore;
 let work: string;
-let pair: { newTag: string; oldId: string; newId: string };
+let pair: DeltaPair;
 let file: string;
 const created: string[] = [];
 
@@ -49,22 +47,22 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "ev-onepass-itest-"));
   const name = uniqueName("ev-onepass");
   const lib = randomBytes(3 << 20);
-  const lib2 = overwritten(lib, 1 << 20, "fix");
   const text = "a line of text that compresses well\n".repeat(60_000);
   created.push(`${name}:1`, `${name}:2`);
-  const oldId = await buildTestImage(docker, {
-    tag: `${name}:1`,
-    files: { "/usr/lib/libx.so.1.0.1": lib, "/etc/version": "1\n" },
-  });
-  const newId = await buildTestImage(docker, {
-    tag: `${name}:2`,
-    files: { "/usr/lib/libx.so.1.0.2": lib2, "/etc/version": "2\n", "/opt/notes.txt": text },
-  });
-  pair = { newTag: `${name}:2`, oldId, newId };
   file = join(work, "d.delta");
-  const out = createWriteStream(file);
-  await createDelta(store, `${name}:1`, `${name}:2`, out, { level: 3 });
-  await finished(out);
+  pair = await buildDeltaPair(
+    docker,
+    name,
+    {
+      old: { "/usr/lib/libx.so.1.0.1": lib, "/etc/version": "1\n" },
+      new: {
+        "/usr/lib/libx.so.1.0.2": overwritten(lib, 1 << 20, "fix"),
+        "/etc/version": "2\n",
+        "/opt/notes.txt": text,
+      },
+    },
+    file,
+  );
 });
 
 after(async () => {

@@ -1,10 +1,14 @@
 // Test images: FROM scratch plus Debian's static busybox, built on the private engine.
 import assert from "node:assert/strict";
+import { createWriteStream } from "node:fs";
+import { finished } from "node:stream/promises";
 import { after, before } from "node:test";
 import { buildTestImage } from "../../scripts/lib/busybox-image.ts";
 import { testDocker, uniqueName } from "./engine.ts";
 import { collectJsonLines, type EngineClient } from "../../src/engine/api/index.ts";
 import { pack } from "tar-stream";
+import { createDelta } from "../../src/images/delta-create.ts";
+import { DockerImageStore } from "../../src/images/docker-store.ts";
 
 export { buildTestImage, type TestImageSpec } from "../../scripts/lib/busybox-image.ts";
 
@@ -103,4 +107,31 @@ export async function buildContext(
 export function overwritten(b: Buffer, at: number, text: string): Buffer {
   const t = Buffer.from(text);
   return Buffer.concat([b.subarray(0, at), t, b.subarray(at + t.length)]);
+}
+
+export interface DeltaPair {
+  oldTag: string;
+  newTag: string;
+  oldId: string;
+  newId: string;
+}
+
+/**
+ * Busybox images `name:1` (OLD, `files.old`) and `name:2` (NEW, `files.new`), and a
+ * level-3 delta from OLD to NEW written to `file`.
+ */
+export async function buildDeltaPair(
+  docker: EngineClient,
+  name: string,
+  files: { old: Record<string, string | Buffer>; new: Record<string, string | Buffer> },
+  file: string,
+): Promise<DeltaPair> {
+  const oldTag = `${name}:1`;
+  const newTag = `${name}:2`;
+  const oldId = await buildTestImage(docker, { tag: oldTag, files: files.old });
+  const newId = await buildTestImage(docker, { tag: newTag, files: files.new });
+  const out = createWriteStream(file);
+  await createDelta(new DockerImageStore(docker), oldTag, newTag, out, { level: 3 });
+  await finished(out);
+  return { oldTag, newTag, oldId, newId };
 }
